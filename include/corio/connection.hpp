@@ -1,0 +1,203 @@
+// A stream connection (TCP, later Unix and TLS) owned by one loop. Reads land in an elastic
+// inbound ring buffer and are awaited (read, peek, next, read_until); writes append to an
+// elastic outbound buffer without suspending and leave with one writev per flush; flush
+// applies backpressure. EOF, resets and timeouts are values (error()), not exceptions.
+#pragma once
+
+#include <corio/buffer/mixed.hpp>
+#include <corio/buffer/ring.hpp>
+#include <corio/error.hpp>
+#include <corio/task.hpp>
+
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <any>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace corio {
+
+class loop;
+
+/// A view of inbound bytes that tests false when empty, so `while (auto b = co_await
+/// conn.read())` reads until EOF. It points into the connection's buffer: valid until the
+/// next read, peek, next or read_until on that connection.
+class bytes : public std::string_view {
+public:
+    constexpr bytes() noexcept = default;
+    constexpr bytes(std::string_view v) noexcept : std::string_view(v) {}
+    explicit constexpr operator bool() const noexcept { return !empty(); }
+};
+
+/// Per-connection limits, filled from engine options.
+struct connection_limits {
+    std::size_t inbound_cap = buffer::default_max_size;
+    std::size_t outbound_cap = buffer::default_max_size;
+    std::size_t outbound_high_water = std::size_t{1} << 20;
+    std::size_t outbound_ring_threshold = 64 * 1024;
+    std::chrono::milliseconds read_timeout{0};
+    std::chrono::milliseconds idle_timeout{0};
+    std::chrono::milliseconds close_timeout{5000};
+};
+
+class connection : public std::enable_shared_from_this<connection> {
+public:
+    using socket_type = boost::asio::generic::stream_protocol::socket;
+    using endpoint = boost::asio::generic::stream_protocol::endpoint;
+    using executor_type = boost::asio::io_context::executor_type;
+    using clock = std::chrono::steady_clock;
+
+    /// Made by the engine (or client) on the socket's own loop thread.
+    connection(corio::loop& owner, socket_type socket, const connection_limits& limits);
+    ~connection();
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
+    // ---- reading ----------------------------------------------------------------------
+
+    /// All buffered inbound bytes, waiting for at least one if none are buffered. Empty at
+    /// EOF, on error or timeout (see error()). Bytes stay buffered until discard().
+    task<bytes> read();
+    /// Waits until n bytes are buffered and returns exactly the first n, not consumed. Empty
+    /// if the stream ends first or n is over the inbound cap (error() says why).
+    task<bytes> peek(std::size_t n);
+    /// Like peek(n), then consumes those n bytes (the view stays valid until the next read).
+    task<bytes> next(std::size_t n);
+    /// Waits until `delim` is buffered and returns the bytes up to and including it, not
+    /// consumed. Empty if the stream ends first or the cap is reached without it.
+    task<bytes> read_until(std::string_view delim);
+    /// Drops the first n buffered inbound bytes (at most inbound_buffered()).
+    void discard(std::size_t n) noexcept;
+    /// Inbound bytes buffered now.
+    std::size_t inbound_buffered() const noexcept { return inbound_.size(); }
+    /// The buffered inbound bytes without waiting (made contiguous).
+    bytes buffered() noexcept { return inbound_.linearize(); }
+
+    // ---- writing ----------------------------------------------------------------------
+
+    /// Appends to the outbound buffer; never suspends. False if the connection has failed or
+    /// the outbound cap would be passed (then the connection fails with errc::buffer_full).
+    bool write(std::string_view data);
+    /// Appends each piece in order, as one all-or-nothing write.
+    bool writev(std::initializer_list<std::string_view> pieces);
+    /// Sends what is buffered (one writev, more while the socket takes it). Returns once the
+    /// outbound backlog is at or under the high-water mark; the rest drains in the
+    /// background. Returns the write error, if any.
+    task<std::error_code> flush();
+    /// Thread-safe write: copies data to the owning loop, appends and flushes there; `done`
+    /// (optional) runs on the loop with the result.
+    void async_write(std::string data, std::function<void(std::error_code)> done = {});
+    /// Outbound bytes not yet taken by the kernel.
+    std::size_t outbound_buffered() const noexcept { return outbound_.size(); }
+    /// The outbound high-water mark (flush returns once the backlog is at or under it).
+    std::size_t high_water_mark() const noexcept { return limits_.outbound_high_water; }
+
+    // ---- ending -----------------------------------------------------------------------
+
+    /// Flushes what is buffered (bounded by the close timeout), then closes. Idempotent.
+    task<> close();
+    /// Sends FIN after the buffered bytes are sent; reading goes on.
+    void shutdown_write();
+    bool is_open() const noexcept { return !closed_; }
+    /// Why reading or writing stopped: errc::eof, errc::timed_out, errc::buffer_full,
+    /// errc::shutting_down, errc::closed or a system error such as connection_reset.
+    std::error_code error() const noexcept { return error_ ? error_ : write_error_; }
+
+    // ---- identity ---------------------------------------------------------------------
+
+    /// Unique in this process.
+    std::uint64_t id() const noexcept { return id_; }
+    corio::loop& owner() noexcept { return loop_; }
+    executor_type get_executor() noexcept;
+    endpoint local_endpoint() const;
+    endpoint remote_endpoint() const;
+    /// "127.0.0.1:5000", "[::1]:5000" or a unix path; empty if unknown.
+    std::string local_address() const;
+    std::string remote_address() const;
+    socket_type& socket() noexcept { return socket_; }
+
+    // ---- timeouts ---------------------------------------------------------------------
+
+    /// A read (read/peek/next/read_until) waiting longer than this returns empty with
+    /// errc::timed_out; the connection stays usable. 0 disables.
+    void set_read_timeout(std::chrono::milliseconds timeout);
+    /// No bytes moved either way for this long: the connection fails with errc::timed_out.
+    /// 0 disables.
+    void set_idle_timeout(std::chrono::milliseconds timeout);
+
+    // ---- user context -----------------------------------------------------------------
+
+    /// Stores a T (replacing any previous context) and returns it.
+    template <class T, class... Args>
+    T& emplace_context(Args&&... args) {
+        return context_.emplace<T>(std::forward<Args>(args)...);
+    }
+    /// The stored T, or nullptr if there is none or it has another type.
+    template <class T>
+    T* context() noexcept {
+        return std::any_cast<T>(&context_);
+    }
+    void reset_context() noexcept { context_.reset(); }
+
+private:
+    friend class loop;
+    friend struct engine_access;
+    enum class cancel_reason : std::uint8_t { none, timeout, shutdown, park };
+
+    task<bool> fill(std::size_t want);
+    task<bool> wait_readable();
+    bool read_nonblocking();
+    bool send_some();
+    void arm_drain();
+    void fail_read(std::error_code ec) noexcept;
+    void fail_write(std::error_code ec) noexcept;
+    void touch() noexcept;
+    void schedule_check(clock::time_point when);
+    void on_deadline();
+    void cancel_read(cancel_reason why) noexcept;
+    void close_socket() noexcept;
+
+    // Engine hooks (loop thread).
+    void begin_shutdown() noexcept;
+    void force_close() noexcept;
+    void park_if_idle(std::uint64_t generation) noexcept;
+
+    corio::loop& loop_;
+    socket_type socket_;
+    connection_limits limits_;
+    std::uint64_t id_;
+    buffer::ring inbound_;
+    buffer::mixed outbound_;
+    std::error_code error_;
+    std::error_code write_error_;
+    boost::asio::cancellation_signal read_cancel_;
+    std::optional<boost::asio::steady_timer> deadline_timer_;
+    clock::time_point deadline_armed_ = clock::time_point::max();
+    clock::time_point last_activity_{};
+    clock::time_point read_started_{};
+    clock::time_point close_deadline_ = clock::time_point::max();
+    std::uint64_t active_generation_ = 0;
+    std::any context_;
+    connection* prev_ = nullptr; // loop's intrusive list
+    connection* next_ = nullptr;
+    cancel_reason cancel_reason_ = cancel_reason::none;
+    bool reading_ = false;
+    bool maybe_readable_ = false;
+    bool read_timed_out_ = false;
+    bool drain_armed_ = false;
+    bool write_shutdown_pending_ = false;
+    bool shutting_down_ = false;
+    bool closed_ = false;
+    char peek_byte_ = 0;
+};
+
+} // namespace corio

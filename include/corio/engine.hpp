@@ -1,0 +1,121 @@
+// The engine: options, one loop per core, listeners, accepting and balancing, hooks and
+// graceful stop. `serve` an address with a handler coroutine, then `run`.
+#pragma once
+
+#include <corio/balancer.hpp>
+#include <corio/connection.hpp>
+#include <corio/logger.hpp>
+#include <corio/loop.hpp>
+#include <corio/task.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace corio {
+
+class engine;
+
+/// A connection handler: a coroutine that owns the connection until it returns. When it
+/// returns (or throws, which is logged) the connection is flushed and closed.
+using handler = std::function<task<>(connection&)>;
+
+/// Engine options: a plain struct; every field has a sensible default.
+struct options {
+    /// Event loops (threads); 0 means one per core.
+    std::size_t loops = 0;
+    /// Picks a loop per accepted socket; null means least_connections().
+    std::shared_ptr<corio::balancer> balancer;
+    /// One SO_REUSEPORT acceptor per loop (the kernel balances) instead of one acceptor.
+    bool reuse_port = false;
+    /// SO_REUSEADDR on listeners.
+    bool reuse_addr = true;
+    /// TCP_NODELAY on every TCP connection.
+    bool tcp_nodelay = true;
+    /// TCP keepalive idle time; 0 leaves keepalive off.
+    std::chrono::seconds tcp_keepalive{0};
+    /// SO_RCVBUF / SO_SNDBUF; 0 keeps the kernel's default.
+    int socket_recv_buffer = 0;
+    int socket_send_buffer = 0;
+    /// Listen backlog.
+    int listen_backlog = 4096;
+    /// Most inbound bytes buffered per connection; more is errc::buffer_full.
+    std::size_t inbound_cap = std::size_t{64} << 20;
+    /// Most outbound bytes buffered per connection; more is errc::buffer_full.
+    std::size_t outbound_cap = std::size_t{64} << 20;
+    /// flush() returns once the outbound backlog is at or under this.
+    std::size_t outbound_high_water = std::size_t{1} << 20;
+    /// Buffer block size (the pooled unit of buffer memory).
+    std::size_t block_size = 4096;
+    /// Per-connection read and idle timeouts; 0 disables.
+    std::chrono::milliseconds read_timeout{0};
+    std::chrono::milliseconds idle_timeout{0};
+    /// How long close() keeps flushing a backlog before closing anyway.
+    std::chrono::milliseconds close_timeout{5000};
+    /// How long stop() lets handlers finish before closing their connections.
+    std::chrono::milliseconds shutdown_timeout{5000};
+    /// Connections idle this long give their inbound buffer back; 0 never.
+    std::chrono::milliseconds idle_release{1000};
+    /// Pin loop i to core i (mod cores).
+    bool pin_loops = false;
+    /// Stop gracefully on SIGINT and SIGTERM while running.
+    bool handle_signals = true;
+    /// Where log lines go.
+    corio::logger logger = stderr_logger();
+    /// Called once all loops run and listeners accept.
+    std::function<void(engine&)> on_boot;
+    /// Called once every connection is gone, before the loops stop.
+    std::function<void(engine&)> on_shutdown;
+};
+
+/// What serve() bound.
+struct listener_info {
+    std::string url;
+    std::string local_address; ///< e.g. "127.0.0.1:41234"
+    std::uint16_t port = 0;    ///< the bound port (useful with port 0)
+};
+
+class engine {
+public:
+    /// Validates options (std::invalid_argument names the bad field) and makes the loops.
+    explicit engine(options opts = {});
+    ~engine();
+    engine(const engine&) = delete;
+    engine& operator=(const engine&) = delete;
+
+    /// Binds and listens on `url` now (errors throw, naming the address), serving each
+    /// connection with `h`. Any number of addresses; before or while running.
+    listener_info serve(std::string_view url, handler h);
+
+    /// Starts the loops and acceptors and returns.
+    void start();
+    /// Blocks until the engine has stopped.
+    void wait();
+    /// start() then wait(): blocks until stop(), SIGINT or SIGTERM.
+    void run();
+    /// Graceful stop, from any thread (handlers included): stop accepting, wake readers with
+    /// errc::shutting_down, let handlers finish up to shutdown_timeout, close the rest.
+    void stop();
+    /// True between start() and the end of stop.
+    bool running() const noexcept;
+
+    /// Live connections across all loops.
+    std::size_t count_connections() const noexcept;
+    std::size_t loop_count() const noexcept;
+    corio::loop& get_loop(std::size_t index);
+    const options& get_options() const noexcept;
+    /// Logs through the configured logger.
+    void log(log_level level, std::string_view line) const;
+
+    struct state;
+
+private:
+    std::unique_ptr<state> state_;
+};
+
+} // namespace corio

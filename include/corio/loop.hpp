@@ -1,0 +1,79 @@
+// One event loop: an io_context (concurrency hint 1) run by one thread, optionally pinned to
+// a core. A loop owns its connections for life and knows how many it has; other threads
+// reach it only by posting work to it.
+#pragma once
+
+#include <corio/buffer/pool.hpp>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <optional>
+#include <thread>
+
+namespace corio {
+
+class connection;
+class engine;
+
+class loop {
+public:
+    using executor_type = boost::asio::io_context::executor_type;
+
+    /// Loops are made by the engine; `block_size` sizes this loop's buffer block pool.
+    loop(std::size_t index, std::size_t block_size);
+    ~loop();
+    loop(const loop&) = delete;
+    loop& operator=(const loop&) = delete;
+
+    /// Position in the engine's loop list.
+    std::size_t index() const noexcept { return index_; }
+    executor_type get_executor() noexcept { return context_.get_executor(); }
+    boost::asio::io_context& context() noexcept { return context_; }
+
+    /// Live connections owned by (or being handed to) this loop. Any thread.
+    std::size_t connection_count() const noexcept {
+        return count_.load(std::memory_order_relaxed);
+    }
+
+    /// Runs f on this loop's thread. Any thread.
+    template <class F>
+    void post(F&& f) {
+        boost::asio::post(context_, std::forward<F>(f));
+    }
+
+    /// True on this loop's own thread.
+    bool running_in_this_thread() const noexcept {
+        return const_cast<boost::asio::io_context&>(context_).get_executor().running_in_this_thread();
+    }
+
+    /// This loop's block pool: loop thread only.
+    buffer::block_pool& pool() noexcept { return pool_; }
+
+private:
+    friend class connection;
+    friend class engine;
+    friend struct engine_access;
+
+    void start(std::optional<unsigned> cpu);
+    void stop() noexcept;
+    void join() noexcept;
+    void attach(connection& c) noexcept;
+    void detach(connection& c) noexcept;
+
+    std::size_t index_;
+    // The pool is declared before the context so it outlives connections whose coroutine
+    // frames the context destroys at shutdown.
+    buffer::block_pool pool_;
+    boost::asio::io_context context_;
+    std::optional<boost::asio::executor_work_guard<executor_type>> work_;
+    std::thread thread_;
+    std::atomic<std::size_t> count_{0};
+    connection* first_ = nullptr; // intrusive list of attached connections
+    std::uint64_t sweep_generation_ = 0;
+};
+
+} // namespace corio

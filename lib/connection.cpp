@@ -1,0 +1,476 @@
+// Connection: reads into the elastic inbound ring, writes from the elastic outbound buffer
+// with one sendmsg per attempt, deadlines on one lazily made timer per connection.
+#include <corio/connection.hpp>
+#include <corio/loop.hpp>
+
+#include "endpoint_format.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+namespace corio {
+namespace asio = boost::asio;
+
+namespace {
+
+std::atomic<std::uint64_t> next_connection_id{1};
+
+// One sendmsg takes at most this many pieces; the rest go on the next call.
+constexpr int max_iovecs = 256;
+
+std::error_code to_std(const boost::system::error_code& ec) {
+    if (ec == asio::error::eof) return errc::eof;
+    if (ec.category() == boost::system::system_category() ||
+        ec.category() == asio::error::get_system_category())
+        return {ec.value(), std::system_category()};
+    return ec; // boost::system::error_code converts to std::error_code
+}
+
+} // namespace
+
+connection::connection(corio::loop& owner, socket_type socket, const connection_limits& limits)
+    : loop_(owner), socket_(std::move(socket)), limits_(limits),
+      id_(next_connection_id.fetch_add(1, std::memory_order_relaxed)),
+      inbound_(&owner.pool(), limits.inbound_cap),
+      outbound_(owner.pool(), limits.outbound_ring_threshold, limits.outbound_cap) {
+    boost::system::error_code ignored;
+    socket_.non_blocking(true, ignored);
+    if (limits_.idle_timeout.count() > 0) set_idle_timeout(limits_.idle_timeout);
+}
+
+connection::~connection() { close_socket(); }
+
+connection::executor_type connection::get_executor() noexcept { return loop_.get_executor(); }
+
+connection::endpoint connection::local_endpoint() const {
+    boost::system::error_code ec;
+    return socket_.local_endpoint(ec);
+}
+
+connection::endpoint connection::remote_endpoint() const {
+    boost::system::error_code ec;
+    return socket_.remote_endpoint(ec);
+}
+
+std::string connection::local_address() const { return detail::format_endpoint(local_endpoint()); }
+std::string connection::remote_address() const {
+    return detail::format_endpoint(remote_endpoint());
+}
+
+// ---- reading --------------------------------------------------------------------------
+
+void connection::fail_read(std::error_code ec) noexcept {
+    if (!error_) error_ = ec;
+}
+
+void connection::fail_write(std::error_code ec) noexcept {
+    if (!write_error_) write_error_ = ec;
+    // A connection that cannot write is done: wake a reader so the handler can finish.
+    if (ec != errc::eof) fail_read(ec);
+    cancel_read(cancel_reason::none);
+}
+
+void connection::touch() noexcept {
+    active_generation_ = loop_.sweep_generation_;
+    if (limits_.idle_timeout.count() > 0) last_activity_ = clock::now();
+}
+
+// Reads until the socket would block or the free space is full. False on EOF or error.
+bool connection::read_nonblocking() {
+    for (;;) {
+        auto spans = inbound_.writable();
+        std::array<iovec, 2> iov{{{spans[0].data(), spans[0].size()},
+                                  {spans[1].data(), spans[1].size()}}};
+        std::size_t room = spans[0].size() + spans[1].size();
+        if (room == 0) return true;
+        ssize_t n = ::readv(socket_.native_handle(), iov.data(), spans[1].empty() ? 1 : 2);
+        if (n > 0) {
+            inbound_.commit(static_cast<std::size_t>(n));
+            touch();
+            maybe_readable_ = static_cast<std::size_t>(n) == room;
+            if (!maybe_readable_) return true;
+            continue;
+        }
+        if (n == 0) {
+            maybe_readable_ = false;
+            fail_read(errc::eof);
+            return false;
+        }
+        if (errno == EINTR) continue;
+        maybe_readable_ = false;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
+        fail_read({errno, std::system_category()});
+        return false;
+    }
+}
+
+// Waits until the socket has data. Without buffer memory (a fresh or parked connection) it
+// waits with a one-byte MSG_PEEK so an idle connection holds no buffer; otherwise it reads
+// straight into the ring (Asio tries the read first and only then waits).
+task<bool> connection::wait_readable() {
+    if (limits_.read_timeout.count() > 0) {
+        read_started_ = clock::now();
+        schedule_check(read_started_ + limits_.read_timeout);
+    }
+    reading_ = true;
+    cancel_reason_ = cancel_reason::none;
+    boost::system::error_code ec;
+    std::size_t n = 0;
+    if (inbound_.capacity() == 0) {
+        std::tie(ec, n) = co_await socket_.async_receive(
+            asio::buffer(&peek_byte_, 1), socket_type::message_peek,
+            asio::bind_cancellation_slot(read_cancel_.slot(), asio::as_tuple(asio::use_awaitable)));
+        if (!ec) maybe_readable_ = true;
+    } else {
+        auto spans = inbound_.writable();
+        std::array<asio::mutable_buffer, 2> bufs{asio::buffer(spans[0].data(), spans[0].size()),
+                                                 asio::buffer(spans[1].data(), spans[1].size())};
+        std::tie(ec, n) = co_await socket_.async_read_some(
+            bufs,
+            asio::bind_cancellation_slot(read_cancel_.slot(), asio::as_tuple(asio::use_awaitable)));
+        if (!ec) {
+            inbound_.commit(n);
+            touch();
+            maybe_readable_ = n == spans[0].size() + spans[1].size();
+        }
+    }
+    reading_ = false;
+    if (!ec) co_return true;
+    if (ec == asio::error::operation_aborted) {
+        switch (std::exchange(cancel_reason_, cancel_reason::none)) {
+        case cancel_reason::park:
+            inbound_.trim(); // idle: give the block back, wait with a peek next time
+            co_return true;
+        case cancel_reason::timeout:
+            read_timed_out_ = true;
+            fail_read(errc::timed_out);
+            co_return false;
+        case cancel_reason::shutdown:
+            co_return true; // fill() reads what is there, then reports shutting_down
+        case cancel_reason::none:
+            break;
+        }
+        fail_read(closed_ ? std::error_code(errc::closed) : to_std(ec));
+        co_return false;
+    }
+    fail_read(to_std(ec));
+    co_return false;
+}
+
+task<bool> connection::fill(std::size_t want) {
+    if (read_timed_out_) {
+        // A read timeout ends one read, not the connection.
+        read_timed_out_ = false;
+        if (error_ == errc::timed_out) error_.clear();
+    }
+    for (;;) {
+        if (inbound_.size() >= want) co_return true;
+        if (error_) co_return false;
+        if (closed_) {
+            fail_read(errc::closed);
+            co_return false;
+        }
+        std::size_t need = want - inbound_.size();
+        if (inbound_.available() < need && !inbound_.reserve(need)) {
+            fail_read(errc::buffer_full);
+            co_return false;
+        }
+        if (maybe_readable_ || shutting_down_) {
+            if (inbound_.available() == 0 && !inbound_.reserve(1)) {
+                fail_read(errc::buffer_full);
+                co_return false;
+            }
+            std::size_t before = inbound_.size();
+            if (!read_nonblocking()) co_return inbound_.size() >= want;
+            if (inbound_.size() > before) continue;
+            if (shutting_down_) {
+                fail_read(errc::shutting_down);
+                co_return false;
+            }
+        }
+        bool ready = co_await wait_readable();
+        if (!ready) co_return inbound_.size() >= want;
+    }
+}
+
+task<bytes> connection::read() {
+    if (inbound_.empty()) {
+        inbound_.shrink();
+        bool ok = co_await fill(1);
+        if (!ok) co_return bytes{};
+    }
+    co_return bytes(inbound_.linearize());
+}
+
+task<bytes> connection::peek(std::size_t n) {
+    if (n > limits_.inbound_cap) {
+        fail_read(errc::buffer_full);
+        co_return bytes{};
+    }
+    if (n == 0) co_return bytes{};
+    if (inbound_.empty()) inbound_.shrink();
+    bool ok = co_await fill(n);
+    if (!ok) co_return bytes{};
+    co_return bytes(inbound_.linearize().substr(0, n));
+}
+
+task<bytes> connection::next(std::size_t n) {
+    bytes b = co_await peek(n);
+    inbound_.consume(b.size());
+    co_return b;
+}
+
+task<bytes> connection::read_until(std::string_view delim) {
+    if (delim.empty()) co_return bytes{};
+    std::size_t searched = 0; // bytes already known not to start a match
+    for (;;) {
+        std::string_view data = inbound_.linearize();
+        if (data.size() >= delim.size()) {
+            auto pos = data.find(delim, searched);
+            if (pos != std::string_view::npos) co_return bytes(data.substr(0, pos + delim.size()));
+            searched = data.size() - delim.size() + 1;
+        }
+        if (inbound_.size() >= limits_.inbound_cap) {
+            fail_read(errc::buffer_full);
+            co_return bytes{};
+        }
+        bool more = co_await fill(inbound_.size() + 1);
+        if (!more) co_return bytes{};
+    }
+}
+
+void connection::discard(std::size_t n) noexcept { inbound_.consume(n); }
+
+// ---- writing --------------------------------------------------------------------------
+
+bool connection::write(std::string_view data) {
+    if (write_error_ || closed_) return false;
+    if (!outbound_.write(data)) {
+        fail_write(errc::buffer_full);
+        return false;
+    }
+    return true;
+}
+
+bool connection::writev(std::initializer_list<std::string_view> pieces) {
+    if (write_error_ || closed_) return false;
+    std::size_t total = 0;
+    for (auto p : pieces) total += p.size();
+    if (total > outbound_.max_size() - outbound_.size()) {
+        fail_write(errc::buffer_full);
+        return false;
+    }
+    for (auto p : pieces) outbound_.write(p);
+    return true;
+}
+
+// Sends until the outbound buffer is empty (true) or the socket is full or failed (false).
+bool connection::send_some() {
+    while (!outbound_.empty()) {
+        if (write_error_) return false;
+        std::array<iovec, max_iovecs> iov;
+        msghdr msg{};
+        msg.msg_iov = iov.data();
+        msg.msg_iovlen = static_cast<std::size_t>(outbound_.iovecs(iov.data(), max_iovecs));
+        ssize_t n = ::sendmsg(socket_.native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n >= 0) {
+            outbound_.consume(static_cast<std::size_t>(n));
+            touch();
+            continue;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
+        fail_write({errno, std::system_category()});
+        outbound_.consume(outbound_.size());
+        return false;
+    }
+    if (write_shutdown_pending_) {
+        write_shutdown_pending_ = false;
+        boost::system::error_code ignored;
+        socket_.shutdown(socket_type::shutdown_send, ignored);
+    }
+    return true;
+}
+
+// Drains the backlog in the background once the socket is writable again.
+void connection::arm_drain() {
+    if (drain_armed_ || closed_) return;
+    drain_armed_ = true;
+    socket_.async_wait(socket_type::wait_write,
+                       [self = shared_from_this()](boost::system::error_code ec) {
+                           self->drain_armed_ = false;
+                           if (ec) {
+                               if (ec != asio::error::operation_aborted) self->fail_write(to_std(ec));
+                               return;
+                           }
+                           if (!self->send_some() && !self->write_error_) self->arm_drain();
+                       });
+}
+
+task<std::error_code> connection::flush() {
+    for (;;) {
+        if (write_error_) co_return write_error_;
+        if (closed_) co_return std::error_code(errc::closed);
+        if (send_some()) co_return std::error_code{};
+        if (write_error_) co_return write_error_;
+        if (outbound_.size() <= limits_.outbound_high_water) {
+            arm_drain();
+            co_return std::error_code{};
+        }
+        auto [ec] = co_await socket_.async_wait(socket_type::wait_write,
+                                                asio::as_tuple(asio::use_awaitable));
+        if (ec && ec != asio::error::operation_aborted) fail_write(to_std(ec));
+    }
+}
+
+void connection::async_write(std::string data, std::function<void(std::error_code)> done) {
+    asio::post(loop_.get_executor(), [self = shared_from_this(), data = std::move(data),
+                                      done = std::move(done)]() mutable {
+        std::error_code ec;
+        if (!self->write(data)) {
+            ec = self->write_error_ ? self->write_error_ : std::error_code(errc::closed);
+        } else if (!self->send_some()) {
+            if (self->write_error_)
+                ec = self->write_error_;
+            else
+                self->arm_drain();
+        }
+        if (done) done(ec);
+    });
+}
+
+// ---- ending ---------------------------------------------------------------------------
+
+void connection::shutdown_write() {
+    if (closed_) return;
+    write_shutdown_pending_ = true;
+    if (send_some() || outbound_.empty()) return;
+    arm_drain();
+}
+
+task<> connection::close() {
+    if (closed_) co_return;
+    if (!outbound_.empty() && !write_error_) {
+        close_deadline_ = clock::now() + limits_.close_timeout;
+        schedule_check(close_deadline_);
+        while (!outbound_.empty() && !write_error_ && !closed_) {
+            if (send_some()) break;
+            if (write_error_) break;
+            auto [ec] = co_await socket_.async_wait(socket_type::wait_write,
+                                                    asio::as_tuple(asio::use_awaitable));
+            if (ec && ec != asio::error::operation_aborted) fail_write(to_std(ec));
+        }
+    }
+    close_socket();
+}
+
+void connection::close_socket() noexcept {
+    closed_ = true;
+    if (deadline_timer_) deadline_timer_->cancel();
+    boost::system::error_code ignored;
+    if (socket_.is_open()) {
+        socket_.shutdown(socket_type::shutdown_both, ignored);
+        socket_.close(ignored);
+    }
+}
+
+void connection::cancel_read(cancel_reason why) noexcept {
+    if (!reading_) return;
+    cancel_reason_ = why;
+    read_cancel_.emit(asio::cancellation_type::terminal);
+}
+
+void connection::begin_shutdown() noexcept {
+    shutting_down_ = true;
+    cancel_read(cancel_reason::shutdown);
+}
+
+void connection::force_close() noexcept {
+    fail_read(errc::closed);
+    if (!write_error_) write_error_ = errc::closed;
+    outbound_.consume(outbound_.size());
+    close_socket(); // aborts every pending operation
+}
+
+void connection::park_if_idle(std::uint64_t generation) noexcept {
+    // Idle for a whole sweep period while waiting with a buffer: give the buffer back.
+    if (reading_ && active_generation_ < generation && inbound_.empty() &&
+        inbound_.capacity() != 0)
+        cancel_read(cancel_reason::park);
+}
+
+// ---- deadlines --------------------------------------------------------------------------
+
+void connection::set_read_timeout(std::chrono::milliseconds timeout) {
+    limits_.read_timeout = timeout;
+    if (reading_ && timeout.count() > 0) {
+        read_started_ = clock::now();
+        schedule_check(read_started_ + timeout);
+    }
+}
+
+void connection::set_idle_timeout(std::chrono::milliseconds timeout) {
+    limits_.idle_timeout = timeout;
+    if (timeout.count() > 0) {
+        last_activity_ = clock::now();
+        schedule_check(last_activity_ + timeout);
+    }
+}
+
+// One timer serves every deadline: it is armed for the earliest and re-evaluates on expiry,
+// so the hot path only stores timestamps.
+void connection::schedule_check(clock::time_point when) {
+    if (closed_ || when >= deadline_armed_) return;
+    if (!deadline_timer_) deadline_timer_.emplace(loop_.get_executor());
+    deadline_armed_ = when;
+    deadline_timer_->expires_at(when);
+    deadline_timer_->async_wait([self = shared_from_this(), when](boost::system::error_code ec) {
+        if (ec || self->deadline_armed_ != when) return;
+        self->deadline_armed_ = clock::time_point::max();
+        self->on_deadline();
+    });
+}
+
+void connection::on_deadline() {
+    if (closed_) return;
+    auto now = clock::now();
+    auto next = clock::time_point::max();
+    if (close_deadline_ != clock::time_point::max()) {
+        if (now >= close_deadline_) {
+            fail_write(errc::timed_out);
+            force_close();
+            return;
+        }
+        next = std::min(next, close_deadline_);
+    }
+    if (limits_.idle_timeout.count() > 0) {
+        auto due = last_activity_ + limits_.idle_timeout;
+        if (now >= due) {
+            fail_read(errc::timed_out);
+            fail_write(errc::timed_out);
+            force_close();
+            return;
+        }
+        next = std::min(next, due);
+    }
+    if (limits_.read_timeout.count() > 0 && reading_) {
+        auto due = read_started_ + limits_.read_timeout;
+        if (now >= due)
+            cancel_read(cancel_reason::timeout);
+        else
+            next = std::min(next, due);
+    }
+    if (next != clock::time_point::max()) schedule_check(next);
+}
+
+} // namespace corio

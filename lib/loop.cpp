@@ -1,0 +1,58 @@
+// Loop threads and the per-loop connection list.
+#include <corio/connection.hpp>
+#include <corio/loop.hpp>
+
+#include <pthread.h>
+#include <sched.h>
+
+namespace corio {
+
+loop::loop(std::size_t index, std::size_t block_size)
+    : index_(index), pool_(block_size), context_(1) {}
+
+loop::~loop() {
+    stop();
+    join();
+}
+
+void loop::start(std::optional<unsigned> cpu) {
+    work_.emplace(context_.get_executor());
+    thread_ = std::thread([this, cpu] {
+        if (cpu) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET(*cpu, &set);
+            ::pthread_setaffinity_np(::pthread_self(), sizeof set, &set);
+        }
+        std::string name = "corio-loop-" + std::to_string(index_);
+        ::pthread_setname_np(::pthread_self(), name.substr(0, 15).c_str());
+        context_.run();
+    });
+}
+
+void loop::stop() noexcept {
+    work_.reset();
+    context_.stop();
+}
+
+void loop::join() noexcept {
+    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+void loop::attach(connection& c) noexcept {
+    c.prev_ = nullptr;
+    c.next_ = first_;
+    if (first_) first_->prev_ = &c;
+    first_ = &c;
+}
+
+void loop::detach(connection& c) noexcept {
+    if (c.prev_)
+        c.prev_->next_ = c.next_;
+    else if (first_ == &c)
+        first_ = c.next_;
+    if (c.next_) c.next_->prev_ = c.prev_;
+    c.prev_ = c.next_ = nullptr;
+}
+
+} // namespace corio
