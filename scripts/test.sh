@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds corio twice (release, and ASan+UBSan) and runs every test binary in both builds.
+# Installs what is missing first. Ends with one line: "N passed, M failed" (test cases).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+jobs=$(nproc)
+passed=0
+failed=0
+
+# build DIR [meson options...]: configure once, then build. Returns non-zero on failure.
+build() {
+  local dir=$1; shift
+  if [[ ! -f $dir/build.ninja ]]; then
+    meson setup "$dir" "$@" >/dev/null || return 1
+  fi
+  ninja -C "$dir" -j "$jobs" >"$dir.log" 2>&1 || { tail -40 "$dir.log"; return 1; }
+}
+
+# run_suite DIR: runs each doctest binary, adding its test-case counts to the totals.
+run_suite() {
+  local dir=$1 bin out line p f
+  for bin in unit_tests integration_tests alloc_tests; do
+    [[ -x $dir/tests/$bin ]] || continue
+    echo "== $dir/tests/$bin"
+    out=$(timeout 1200 "$dir/tests/$bin" 2>&1)
+    local rc=$?
+    echo "$out" | grep -vE '^\[doctest\] (doctest version|run with)' | tail -n 60
+    line=$(echo "$out" | grep -E '^\[doctest\] test cases:' | tail -1)
+    if [[ -n $line ]]; then
+      p=$(echo "$line" | sed -E 's/.*\| *([0-9]+) passed.*/\1/')
+      f=$(echo "$line" | sed -E 's/.*\| *([0-9]+) failed.*/\1/')
+      passed=$((passed + p))
+      failed=$((failed + f))
+      # A crash or sanitizer abort after the summary still fails the run.
+      if [[ $rc -ne 0 && $f -eq 0 ]]; then failed=$((failed + 1)); fi
+    else
+      echo "!! $bin exited with status $rc without a summary"
+      failed=$((failed + 1))
+    fi
+  done
+}
+
+if build build --buildtype=release; then
+  run_suite build
+else
+  echo "!! release build failed"; failed=$((failed + 1))
+fi
+
+# Sanitizer build: tests only (perf tools are not part of it), detect_leaks on.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+if build build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dperf=false; then
+  run_suite build-asan
+else
+  echo "!! sanitizer build failed"; failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 && $passed -gt 0 ]]
