@@ -1,0 +1,193 @@
+// Helpers for integration tests: an engine running on its own threads, a log collector, and
+// blocking POSIX clients on 127.0.0.1 with timeouts (so a broken server fails, not hangs).
+#pragma once
+
+#include <corio/corio.hpp>
+
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdexcept>
+#include <string>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace test {
+
+using namespace std::chrono_literals;
+
+/// Collects log lines from an engine (thread-safe).
+struct log_capture {
+    std::mutex mutex;
+    std::vector<std::string> lines;
+
+    corio::logger logger() {
+        return [this](corio::log_level level, std::string_view line) {
+            std::lock_guard lock(mutex);
+            lines.push_back(std::string(corio::to_string(level)) + ": " + std::string(line));
+        };
+    }
+    std::size_t count_containing(std::string_view needle) {
+        std::lock_guard lock(mutex);
+        std::size_t n = 0;
+        for (auto& l : lines) n += l.find(needle) != std::string::npos;
+        return n;
+    }
+};
+
+/// Options for tests: no signal handling, quiet unless a capture is given.
+inline corio::options test_options(std::size_t loops = 2, log_capture* capture = nullptr) {
+    corio::options o;
+    o.loops = loops;
+    o.handle_signals = false;
+    o.logger = capture ? capture->logger() : corio::null_logger();
+    return o;
+}
+
+/// Polls `cond` until true or `limit` passes; returns the last value.
+inline bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds limit = 5000ms) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!cond()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(2ms);
+    }
+    return true;
+}
+
+/// An engine serving one handler on 127.0.0.1:0, started at construction and stopped (and
+/// waited for) at destruction.
+struct running_engine {
+    corio::engine engine;
+    std::uint16_t port = 0;
+
+    running_engine(corio::options opts, corio::handler h, std::string url = "tcp://127.0.0.1:0")
+        : engine(std::move(opts)) {
+        port = engine.serve(url, std::move(h)).port;
+        engine.start();
+    }
+    ~running_engine() {
+        engine.stop();
+        engine.wait();
+    }
+};
+
+/// Raises the soft fd limit to the hard limit (1,000 connections need both ends here).
+inline void raise_fd_limit() {
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+/// A blocking TCP client with timeouts.
+class client {
+public:
+    explicit client(std::uint16_t port, const char* host = "127.0.0.1") {
+        sockaddr_storage ss{};
+        socklen_t len;
+        if (std::strchr(host, ':')) {
+            auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+            a->sin6_family = AF_INET6;
+            a->sin6_port = htons(port);
+            ::inet_pton(AF_INET6, host, &a->sin6_addr);
+            len = sizeof *a;
+        } else {
+            auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+            a->sin_family = AF_INET;
+            a->sin_port = htons(port);
+            ::inet_pton(AF_INET, host, &a->sin_addr);
+            len = sizeof *a;
+        }
+        fd_ = ::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd_ < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
+        if (::connect(fd_, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+            int e = errno;
+            ::close(fd_);
+            throw std::runtime_error("connect: " + std::string(std::strerror(e)));
+        }
+        int one = 1;
+        ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    ~client() { close(); }
+    client(const client&) = delete;
+    client& operator=(const client&) = delete;
+
+    int fd() const { return fd_; }
+    void close() {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
+    /// Closes with an RST instead of a FIN.
+    void reset() {
+        linger l{1, 0};
+        ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+        close();
+    }
+    void shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+
+    bool send(std::string_view data) {
+        while (!data.empty()) {
+            ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+            if (n <= 0) return false;
+            data.remove_prefix(static_cast<std::size_t>(n));
+        }
+        return true;
+    }
+    /// Reads exactly n bytes, or fewer if the peer closes or `limit` passes.
+    std::string recv(std::size_t n, std::chrono::milliseconds limit = 5000ms) {
+        std::string out;
+        auto deadline = std::chrono::steady_clock::now() + limit;
+        while (out.size() < n) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) break;
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+            char buf[65536];
+            ssize_t k = ::recv(fd_, buf, std::min(sizeof buf, n - out.size()), 0);
+            if (k <= 0) break;
+            out.append(buf, static_cast<std::size_t>(k));
+        }
+        return out;
+    }
+    /// True if the peer closes (EOF or reset) within `limit`; data read meanwhile is dropped.
+    bool wait_closed(std::chrono::milliseconds limit = 5000ms) {
+        auto deadline = std::chrono::steady_clock::now() + limit;
+        for (;;) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) return false;
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+            char buf[65536];
+            ssize_t k = ::recv(fd_, buf, sizeof buf, 0);
+            if (k <= 0) return true;
+        }
+    }
+
+private:
+    int fd_ = -1;
+};
+
+/// The echo handler of the samples.
+inline corio::task<> echo_handler(corio::connection& conn) {
+    while (auto bytes = co_await conn.read()) {
+        conn.write(bytes);
+        conn.discard(bytes.size());
+        auto failed = co_await conn.flush();
+        if (failed) break;
+    }
+}
+
+} // namespace test
