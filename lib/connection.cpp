@@ -114,120 +114,116 @@ bool connection::read_nonblocking() {
     }
 }
 
-// Waits until the socket has data. Without buffer memory (a fresh or parked connection) it
-// waits with a one-byte MSG_PEEK so an idle connection holds no buffer; otherwise it reads
-// straight into the ring (Asio tries the read first and only then waits).
-task<bool> connection::wait_readable() {
-    if (limits_.read_timeout.count() > 0) {
-        read_started_ = clock::now();
-        schedule_check(read_started_ + limits_.read_timeout);
-    }
-    reading_ = true;
-    cancel_reason_ = cancel_reason::none;
-    boost::system::error_code ec;
-    std::size_t n = 0;
-    if (inbound_.capacity() == 0) {
-        std::tie(ec, n) = co_await socket_.async_receive(
-            asio::buffer(&peek_byte_, 1), socket_type::message_peek,
-            asio::bind_cancellation_slot(read_cancel_.slot(), asio::as_tuple(asio::use_awaitable)));
-        if (!ec) maybe_readable_ = true;
-    } else {
-        auto spans = inbound_.writable();
-        std::array<asio::mutable_buffer, 2> bufs{asio::buffer(spans[0].data(), spans[0].size()),
-                                                 asio::buffer(spans[1].data(), spans[1].size())};
-        std::tie(ec, n) = co_await socket_.async_read_some(
-            bufs,
-            asio::bind_cancellation_slot(read_cancel_.slot(), asio::as_tuple(asio::use_awaitable)));
-        if (!ec) {
-            inbound_.commit(n);
-            touch();
-            maybe_readable_ = n == spans[0].size() + spans[1].size();
-        }
-    }
-    reading_ = false;
-    if (!ec) co_return true;
-    if (ec == asio::error::operation_aborted) {
-        switch (std::exchange(cancel_reason_, cancel_reason::none)) {
-        case cancel_reason::park:
-            inbound_.trim(); // idle: give the block back, wait with a peek next time
-            co_return true;
-        case cancel_reason::timeout:
-            read_timed_out_ = true;
-            fail_read(errc::timed_out);
-            co_return false;
-        case cancel_reason::shutdown:
-            co_return true; // fill() reads what is there, then reports shutting_down
-        case cancel_reason::none:
-            break;
-        }
-        fail_read(closed_ ? std::error_code(errc::closed) : to_std(ec));
-        co_return false;
-    }
-    fail_read(to_std(ec));
-    co_return false;
-}
-
-task<bool> connection::fill(std::size_t want) {
+// Reads until at least `want` bytes are buffered. False (with error_ set) if the stream
+// ends or fails first. The wait is inline here rather than in its own coroutine: every
+// nested awaitable costs a frame and a resume per message.
+//
+// Without buffer memory (a fresh or parked connection) it waits with a one-byte MSG_PEEK, so
+// an idle connection holds no buffer; otherwise it reads straight into the ring's free space
+// (Asio tries the read first and only then waits for readiness).
+task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume) {
+    if (inbound_.empty()) inbound_.shrink(); // a safe point: no view into the ring is live
     if (read_timed_out_) {
         // A read timeout ends one read, not the connection.
         read_timed_out_ = false;
         if (error_ == errc::timed_out) error_.clear();
     }
     for (;;) {
-        if (inbound_.size() >= want) co_return true;
-        if (error_) co_return false;
+        if (inbound_.size() >= want) {
+            bytes view(inbound_.linearize().substr(0, take));
+            if (consume) inbound_.consume(view.size());
+            co_return view;
+        }
+        if (error_) co_return bytes{};
         if (closed_) {
             fail_read(errc::closed);
-            co_return false;
+            co_return bytes{};
         }
+        const bool urgent = maybe_readable_ || shutting_down_;
+        const bool peek_wait = !urgent && inbound_.capacity() == 0;
         std::size_t need = want - inbound_.size();
-        if (inbound_.available() < need && !inbound_.reserve(need)) {
+        if (!peek_wait && inbound_.available() < need && !inbound_.reserve(need)) {
             fail_read(errc::buffer_full);
-            co_return false;
+            co_return bytes{};
         }
-        if (maybe_readable_ || shutting_down_) {
-            if (inbound_.available() == 0 && !inbound_.reserve(1)) {
-                fail_read(errc::buffer_full);
-                co_return false;
-            }
+        if (urgent) {
             std::size_t before = inbound_.size();
-            if (!read_nonblocking()) co_return inbound_.size() >= want;
+            if (!read_nonblocking()) continue; // error_ is set: the checks above decide
             if (inbound_.size() > before) continue;
             if (shutting_down_) {
                 fail_read(errc::shutting_down);
-                co_return false;
+                co_return bytes{};
             }
         }
-        bool ready = co_await wait_readable();
-        if (!ready) co_return inbound_.size() >= want;
+
+        if (limits_.read_timeout.count() > 0) {
+            read_started_ = clock::now();
+            schedule_check(read_started_ + limits_.read_timeout);
+        }
+        reading_ = true;
+        cancel_reason_ = cancel_reason::none;
+        boost::system::error_code ec;
+        std::size_t n = 0;
+        if (peek_wait) {
+            std::tie(ec, n) = co_await socket_.async_receive(
+                asio::buffer(&peek_byte_, 1), socket_type::message_peek,
+                asio::bind_cancellation_slot(read_cancel_.slot(),
+                                             asio::as_tuple(asio::use_awaitable)));
+            if (!ec) maybe_readable_ = true;
+        } else {
+            auto spans = inbound_.writable();
+            std::array<asio::mutable_buffer, 2> bufs{
+                asio::buffer(spans[0].data(), spans[0].size()),
+                asio::buffer(spans[1].data(), spans[1].size())};
+            std::tie(ec, n) = co_await socket_.async_read_some(
+                bufs, asio::bind_cancellation_slot(read_cancel_.slot(),
+                                                   asio::as_tuple(asio::use_awaitable)));
+            if (!ec) {
+                inbound_.commit(n);
+                touch();
+                maybe_readable_ = n == spans[0].size() + spans[1].size();
+            }
+        }
+        reading_ = false;
+        if (!ec) continue;
+        if (ec != asio::error::operation_aborted) {
+            fail_read(to_std(ec));
+            continue; // error_ is set: the checks above decide
+        }
+        switch (std::exchange(cancel_reason_, cancel_reason::none)) {
+        case cancel_reason::park:
+            inbound_.trim(); // idle: give the block back, wait with a peek next time
+            continue;
+        case cancel_reason::timeout:
+            read_timed_out_ = true;
+            fail_read(errc::timed_out);
+            co_return bytes{};
+        case cancel_reason::shutdown:
+            continue; // reads what is already there, then reports shutting_down
+        case cancel_reason::none:
+            break;
+        }
+        fail_read(closed_ ? std::error_code(errc::closed) : to_std(ec));
+        co_return bytes{};
     }
 }
 
-task<bytes> connection::read() {
-    if (inbound_.empty()) {
-        inbound_.shrink();
-        bool ok = co_await fill(1);
-        if (!ok) co_return bytes{};
-    }
-    co_return bytes(inbound_.linearize());
-}
+task<bytes> connection::read() { return gather(1, std::string_view::npos, false); }
 
 task<bytes> connection::peek(std::size_t n) {
     if (n > limits_.inbound_cap) {
-        fail_read(errc::buffer_full);
-        co_return bytes{};
+        fail_read(errc::buffer_full); // can never be satisfied: gather returns empty at once
+        return gather(SIZE_MAX, 0, false);
     }
-    if (n == 0) co_return bytes{};
-    if (inbound_.empty()) inbound_.shrink();
-    bool ok = co_await fill(n);
-    if (!ok) co_return bytes{};
-    co_return bytes(inbound_.linearize().substr(0, n));
+    return gather(n, n, false);
 }
 
 task<bytes> connection::next(std::size_t n) {
-    bytes b = co_await peek(n);
-    inbound_.consume(b.size());
-    co_return b;
+    if (n > limits_.inbound_cap) {
+        fail_read(errc::buffer_full); // can never be satisfied: gather returns empty at once
+        return gather(SIZE_MAX, 0, false);
+    }
+    return gather(n, n, true);
 }
 
 task<bytes> connection::read_until(std::string_view delim) {
@@ -244,8 +240,9 @@ task<bytes> connection::read_until(std::string_view delim) {
             fail_read(errc::buffer_full);
             co_return bytes{};
         }
-        bool more = co_await fill(inbound_.size() + 1);
-        if (!more) co_return bytes{};
+        std::size_t had = inbound_.size();
+        co_await gather(had + 1, 0, false);
+        if (inbound_.size() <= had) co_return bytes{}; // ended or failed: error() says why
     }
 }
 

@@ -153,8 +153,9 @@ private:
     friend struct engine_access;
     enum class cancel_reason : std::uint8_t { none, timeout, shutdown, park };
 
-    task<bool> fill(std::size_t want);
-    task<bool> wait_readable();
+    // Waits until `want` bytes are buffered (or the stream ends: empty result) and returns the
+    // first `take` of them, consuming them if asked.
+    task<bytes> gather(std::size_t want, std::size_t take, bool consume);
     bool read_nonblocking();
     bool send_some();
     void arm_drain();
