@@ -6,7 +6,6 @@
 #include "endpoint_format.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -45,7 +44,10 @@ connection::connection(corio::loop& owner, socket_type socket, const connection_
       outbound_(owner.pool(), limits.outbound_ring_threshold, limits.outbound_cap) {
     boost::system::error_code ignored;
     socket_.non_blocking(true, ignored);
-    if (limits_.idle_timeout.count() > 0) set_idle_timeout(limits_.idle_timeout);
+    // The idle timeout (limits_.idle_timeout) is armed by whoever made the connection, via
+    // set_idle_timeout once it is owned by a shared_ptr: arming needs shared_from_this(),
+    // which throws std::bad_weak_ptr inside the constructor.
+    last_activity_ = clock::now();
 }
 
 connection::~connection() { close_socket(); }
@@ -128,6 +130,7 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
         read_timed_out_ = false;
         if (error_ == errc::timed_out) error_.clear();
     }
+    bool restart_read_clock = true; // false after a park: that wait is the same read
     for (;;) {
         if (inbound_.size() >= want) {
             bytes view(inbound_.linearize().substr(0, take));
@@ -157,27 +160,26 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
         }
 
         if (limits_.read_timeout.count() > 0) {
-            read_started_ = clock::now();
+            if (restart_read_clock) read_started_ = clock::now();
             schedule_check(read_started_ + limits_.read_timeout);
         }
+        restart_read_clock = true;
         reading_ = true;
         cancel_reason_ = cancel_reason::none;
         boost::system::error_code ec;
         std::size_t n = 0;
         if (peek_wait) {
-            std::tie(ec, n) = co_await socket_.async_receive(
-                asio::buffer(&peek_byte_, 1), socket_type::message_peek,
-                asio::bind_cancellation_slot(read_cancel_.slot(),
-                                             asio::as_tuple(asio::use_awaitable)));
+            std::tie(ec, n) = co_await socket_.async_receive(asio::buffer(&peek_byte_, 1),
+                                                             socket_type::message_peek,
+                                                             asio::as_tuple(asio::use_awaitable));
             if (!ec) maybe_readable_ = true;
         } else {
             auto spans = inbound_.writable();
             std::array<asio::mutable_buffer, 2> bufs{
                 asio::buffer(spans[0].data(), spans[0].size()),
                 asio::buffer(spans[1].data(), spans[1].size())};
-            std::tie(ec, n) = co_await socket_.async_read_some(
-                bufs, asio::bind_cancellation_slot(read_cancel_.slot(),
-                                                   asio::as_tuple(asio::use_awaitable)));
+            std::tie(ec, n) =
+                co_await socket_.async_read_some(bufs, asio::as_tuple(asio::use_awaitable));
             if (!ec) {
                 inbound_.commit(n);
                 touch();
@@ -193,6 +195,7 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
         switch (std::exchange(cancel_reason_, cancel_reason::none)) {
         case cancel_reason::park:
             inbound_.trim(); // idle: give the block back, wait with a peek next time
+            restart_read_clock = false; // parking is invisible: the read timeout keeps running
             continue;
         case cancel_reason::timeout:
             read_timed_out_ = true;
@@ -251,7 +254,7 @@ void connection::discard(std::size_t n) noexcept { inbound_.consume(n); }
 // ---- writing --------------------------------------------------------------------------
 
 bool connection::write(std::string_view data) {
-    if (write_error_ || closed_) return false;
+    if (write_error_ || closed_ || write_shut_) return false;
     if (!outbound_.write(data)) {
         fail_write(errc::buffer_full);
         return false;
@@ -260,7 +263,7 @@ bool connection::write(std::string_view data) {
 }
 
 bool connection::writev(std::initializer_list<std::string_view> pieces) {
-    if (write_error_ || closed_) return false;
+    if (write_error_ || closed_ || write_shut_) return false;
     std::size_t total = 0;
     for (auto p : pieces) total += p.size();
     if (total > outbound_.max_size() - outbound_.size()) {
@@ -306,6 +309,10 @@ void connection::arm_drain() {
     socket_.async_wait(socket_type::wait_write,
                        [self = shared_from_this()](boost::system::error_code ec) {
                            self->drain_armed_ = false;
+                           if (ec == asio::error::operation_aborted && !self->closed_) {
+                               self->arm_drain(); // woken by cancel_read, not by writability
+                               return;
+                           }
                            if (ec) {
                                if (ec != asio::error::operation_aborted) self->fail_write(to_std(ec));
                                return;
@@ -351,6 +358,7 @@ void connection::async_write(std::string data, std::function<void(std::error_cod
 void connection::shutdown_write() {
     if (closed_) return;
     write_shutdown_pending_ = true;
+    write_shut_ = true;
     if (send_some() || outbound_.empty()) return;
     arm_drain();
 }
@@ -381,10 +389,14 @@ void connection::close_socket() noexcept {
     }
 }
 
+// Wakes a waiting read. socket cancel() also aborts writability waits; those re-arm (flush,
+// close and the background drain all treat operation_aborted on an open socket as "again").
+// It is cheaper than binding a cancellation slot to every read.
 void connection::cancel_read(cancel_reason why) noexcept {
     if (!reading_) return;
     cancel_reason_ = why;
-    read_cancel_.emit(asio::cancellation_type::terminal);
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
 }
 
 void connection::begin_shutdown() noexcept {

@@ -229,6 +229,7 @@ struct engine::state {
         }
         detail::apply_stream_options(fd, family, opts);
         auto conn = std::make_shared<connection>(lp, std::move(sock), limits);
+        if (limits.idle_timeout.count() > 0) conn->set_idle_timeout(limits.idle_timeout);
         engine_access::attach(lp, *conn);
         if (current.load() != phase::running) engine_access::begin_shutdown(*conn);
         asio::co_spawn(lp.get_executor(), run_handler(conn, l.serve),

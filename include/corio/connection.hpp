@@ -9,7 +9,6 @@
 #include <corio/error.hpp>
 #include <corio/task.hpp>
 
-#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -105,7 +104,8 @@ public:
 
     /// Flushes what is buffered (bounded by the close timeout), then closes. Idempotent.
     task<> close();
-    /// Sends FIN after the buffered bytes are sent; reading goes on.
+    /// Sends FIN after the buffered bytes are sent; reading goes on. Later writes return
+    /// false without failing the connection.
     void shutdown_write();
     bool is_open() const noexcept { return !closed_; }
     /// Why reading or writing stopped: errc::eof, errc::timed_out, errc::buffer_full,
@@ -180,7 +180,6 @@ private:
     buffer::mixed outbound_;
     std::error_code error_;
     std::error_code write_error_;
-    boost::asio::cancellation_signal read_cancel_;
     std::optional<boost::asio::steady_timer> deadline_timer_;
     clock::time_point deadline_armed_ = clock::time_point::max();
     clock::time_point last_activity_{};
@@ -196,6 +195,7 @@ private:
     bool read_timed_out_ = false;
     bool drain_armed_ = false;
     bool write_shutdown_pending_ = false;
+    bool write_shut_ = false; // shutdown_write() was called: no more writes
     bool shutting_down_ = false;
     bool closed_ = false;
     char peek_byte_ = 0;

@@ -53,7 +53,7 @@ bool ring::write(std::string_view data) {
     if (!reserve(data.size())) return false;
     auto spans = writable();
     std::size_t first = std::min(data.size(), spans[0].size());
-    std::memcpy(spans[0].data(), data.data(), first);
+    if (first) std::memcpy(spans[0].data(), data.data(), first);
     if (first < data.size()) std::memcpy(spans[1].data(), data.data() + first, data.size() - first);
     commit(data.size());
     return true;
