@@ -20,10 +20,10 @@ bool parse_scheme(std::string_view name, scheme& out) {
         std::string_view name;
         scheme value;
     };
-    static constexpr entry table[] = {
-        {"tcp", scheme::tcp},   {"tcp4", scheme::tcp4}, {"tcp6", scheme::tcp6},
-        {"udp", scheme::udp},   {"udp4", scheme::udp4}, {"udp6", scheme::udp6},
-        {"unix", scheme::unix_stream}, {"tls", scheme::tls}};
+    static constexpr entry table[] = {{"tcp", scheme::tcp},          {"tcp4", scheme::tcp4},
+                                      {"tcp6", scheme::tcp6},        {"udp", scheme::udp},
+                                      {"udp4", scheme::udp4},        {"udp6", scheme::udp6},
+                                      {"unix", scheme::unix_stream}, {"tls", scheme::tls}};
     for (const auto& e : table) {
         if (e.name == name) {
             out = e.value;
@@ -37,14 +37,22 @@ bool parse_scheme(std::string_view name, scheme& out) {
 
 std::string_view to_string(scheme s) noexcept {
     switch (s) {
-    case scheme::tcp: return "tcp";
-    case scheme::tcp4: return "tcp4";
-    case scheme::tcp6: return "tcp6";
-    case scheme::udp: return "udp";
-    case scheme::udp4: return "udp4";
-    case scheme::udp6: return "udp6";
-    case scheme::unix_stream: return "unix";
-    case scheme::tls: return "tls";
+    case scheme::tcp:
+        return "tcp";
+    case scheme::tcp4:
+        return "tcp4";
+    case scheme::tcp6:
+        return "tcp6";
+    case scheme::udp:
+        return "udp";
+    case scheme::udp4:
+        return "udp4";
+    case scheme::udp6:
+        return "udp6";
+    case scheme::unix_stream:
+        return "unix";
+    case scheme::tls:
+        return "tls";
     }
     return "?";
 }

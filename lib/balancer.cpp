@@ -63,7 +63,9 @@ public:
 std::shared_ptr<balancer> least_connections() {
     return std::make_shared<least_connections_balancer>();
 }
-std::shared_ptr<balancer> round_robin() { return std::make_shared<round_robin_balancer>(); }
+std::shared_ptr<balancer> round_robin() {
+    return std::make_shared<round_robin_balancer>();
+}
 std::shared_ptr<balancer> source_addr_hash() {
     return std::make_shared<source_addr_hash_balancer>();
 }
@@ -72,10 +74,10 @@ std::shared_ptr<balancer> make_balancer(std::string_view name) {
     if (name == "least_connections") return least_connections();
     if (name == "round_robin") return round_robin();
     if (name == "source_addr_hash") return source_addr_hash();
-    throw std::invalid_argument(fmt::format(
-        "corio: unknown balancer '{}' (expected least_connections, round_robin or "
-        "source_addr_hash)",
-        name));
+    throw std::invalid_argument(
+        fmt::format("corio: unknown balancer '{}' (expected least_connections, round_robin or "
+                    "source_addr_hash)",
+                    name));
 }
 
 } // namespace corio

@@ -50,9 +50,13 @@ connection::connection(corio::loop& owner, socket_type socket, const connection_
     last_activity_ = clock::now();
 }
 
-connection::~connection() { close_socket(); }
+connection::~connection() {
+    close_socket();
+}
 
-connection::executor_type connection::get_executor() noexcept { return loop_.get_executor(); }
+connection::executor_type connection::get_executor() noexcept {
+    return loop_.get_executor();
+}
 
 connection::endpoint connection::local_endpoint() const {
     boost::system::error_code ec;
@@ -64,7 +68,9 @@ connection::endpoint connection::remote_endpoint() const {
     return socket_.remote_endpoint(ec);
 }
 
-std::string connection::local_address() const { return detail::format_endpoint(local_endpoint()); }
+std::string connection::local_address() const {
+    return detail::format_endpoint(local_endpoint());
+}
 std::string connection::remote_address() const {
     return detail::format_endpoint(remote_endpoint());
 }
@@ -91,8 +97,8 @@ void connection::touch() noexcept {
 bool connection::read_nonblocking() {
     for (;;) {
         auto spans = inbound_.writable();
-        std::array<iovec, 2> iov{{{spans[0].data(), spans[0].size()},
-                                  {spans[1].data(), spans[1].size()}}};
+        std::array<iovec, 2> iov{
+            {{spans[0].data(), spans[0].size()}, {spans[1].data(), spans[1].size()}}};
         std::size_t room = spans[0].size() + spans[1].size();
         if (room == 0) return true;
         ssize_t n = ::readv(socket_.native_handle(), iov.data(), spans[1].empty() ? 1 : 2);
@@ -194,7 +200,7 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
         }
         switch (std::exchange(cancel_reason_, cancel_reason::none)) {
         case cancel_reason::park:
-            inbound_.trim(); // idle: give the block back, wait with a peek next time
+            inbound_.trim();            // idle: give the block back, wait with a peek next time
             restart_read_clock = false; // parking is invisible: the read timeout keeps running
             continue;
         case cancel_reason::timeout:
@@ -211,7 +217,9 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
     }
 }
 
-task<bytes> connection::read() { return gather(1, std::string_view::npos, false); }
+task<bytes> connection::read() {
+    return gather(1, std::string_view::npos, false);
+}
 
 task<bytes> connection::peek(std::size_t n) {
     if (n > limits_.inbound_cap) {
@@ -249,7 +257,9 @@ task<bytes> connection::read_until(std::string_view delim) {
     }
 }
 
-void connection::discard(std::size_t n) noexcept { inbound_.consume(n); }
+void connection::discard(std::size_t n) noexcept {
+    inbound_.consume(n);
+}
 
 // ---- writing --------------------------------------------------------------------------
 
@@ -314,7 +324,8 @@ void connection::arm_drain() {
                                return;
                            }
                            if (ec) {
-                               if (ec != asio::error::operation_aborted) self->fail_write(to_std(ec));
+                               if (ec != asio::error::operation_aborted)
+                                   self->fail_write(to_std(ec));
                                return;
                            }
                            if (!self->send_some() && !self->write_error_) self->arm_drain();
@@ -413,8 +424,7 @@ void connection::force_close() noexcept {
 
 void connection::park_if_idle(std::uint64_t generation) noexcept {
     // Idle for a whole sweep period while waiting with a buffer: give the buffer back.
-    if (reading_ && active_generation_ < generation && inbound_.empty() &&
-        inbound_.capacity() != 0)
+    if (reading_ && active_generation_ < generation && inbound_.empty() && inbound_.capacity() != 0)
         cancel_read(cancel_reason::park);
 }
 

@@ -35,7 +35,8 @@ std::string format_endpoint(const boost::asio::generic::stream_protocol::endpoin
         }
         return std::string(un->sun_path, strnlen(un->sun_path, len));
     }
-    default: return {};
+    default:
+        return {};
     }
 }
 

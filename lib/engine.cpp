@@ -88,9 +88,9 @@ struct engine::state {
         auto literal = ip::make_address(a.host, ec);
         if (!ec) {
             if ((want_v4 && !literal.is_v4()) || (want_v6 && !literal.is_v6()))
-                throw std::invalid_argument(fmt::format(
-                    "corio: bad address '{}': host {} is not an {} address", a.url, a.host,
-                    want_v4 ? "IPv4" : "IPv6"));
+                throw std::invalid_argument(
+                    fmt::format("corio: bad address '{}': host {} is not an {} address", a.url,
+                                a.host, want_v4 ? "IPv4" : "IPv6"));
             return ip::tcp::endpoint(literal, a.port);
         }
         asio::io_context resolver_context;
@@ -102,8 +102,8 @@ struct engine::state {
         if (ec && !want_v4 && !want_v6)
             results = resolver.resolve(ip::tcp::v6(), a.host, std::to_string(a.port), ec);
         if (ec || results.empty())
-            throw std::invalid_argument(fmt::format("corio: bad address '{}': cannot resolve '{}': {}",
-                                                    a.url, a.host, ec.message()));
+            throw std::invalid_argument(fmt::format(
+                "corio: bad address '{}': cannot resolve '{}': {}", a.url, a.host, ec.message()));
         return results.begin()->endpoint();
     }
 
@@ -143,16 +143,15 @@ struct engine::state {
         l.accepting = true;
         for (auto& slot : l.acceptors) {
             auto ex = slot.owner ? slot.owner->get_executor() : control.get_executor();
-            asio::co_spawn(ex, accept_loop(l, *slot.acceptor, slot.owner),
-                           [this, &l](std::exception_ptr e) {
-                               if (!e) return;
-                               try {
-                                   std::rethrow_exception(e);
-                               } catch (const std::exception& ex) {
-                                   log(log_level::error, "acceptor for {} stopped: {}", l.addr.url,
-                                       ex.what());
-                               }
-                           });
+            asio::co_spawn(
+                ex, accept_loop(l, *slot.acceptor, slot.owner), [this, &l](std::exception_ptr e) {
+                    if (!e) return;
+                    try {
+                        std::rethrow_exception(e);
+                    } catch (const std::exception& ex) {
+                        log(log_level::error, "acceptor for {} stopped: {}", l.addr.url, ex.what());
+                    }
+                });
         }
     }
 
@@ -194,7 +193,8 @@ struct engine::state {
                 }
                 backoff_timer.expires_after(backoff);
                 co_await backoff_timer.async_wait(asio::as_tuple(asio::use_awaitable));
-                if (is_fd_exhaustion(err)) backoff = std::min(backoff * 2, std::chrono::milliseconds(500));
+                if (is_fd_exhaustion(err))
+                    backoff = std::min(backoff * 2, std::chrono::milliseconds(500));
                 if (!acc.is_open() || current.load() != phase::running) co_return;
             }
         }
@@ -212,7 +212,8 @@ struct engine::state {
         if (target == owner) {
             start_connection(*target, l, fd, family);
         } else {
-            target->post([this, target, &l, fd, family] { start_connection(*target, l, fd, family); });
+            target->post(
+                [this, target, &l, fd, family] { start_connection(*target, l, fd, family); });
         }
     }
 
@@ -236,7 +237,8 @@ struct engine::state {
                        [this, conn, &lp](std::exception_ptr e) {
                            engine_access::detach(lp, *conn);
                            engine_access::count(lp).fetch_sub(1, std::memory_order_relaxed);
-                           if (e) log(log_level::error, "connection {} ended abnormally", conn->id());
+                           if (e)
+                               log(log_level::error, "connection {} ended abnormally", conn->id());
                        });
     }
 
@@ -248,8 +250,8 @@ struct engine::state {
             log(log_level::warn, "connection {} ({}): handler threw: {}", conn->id(),
                 conn->remote_address(), e.what());
         } catch (...) {
-            log(log_level::warn, "connection {} ({}): handler threw a non-exception",
-                conn->id(), conn->remote_address());
+            log(log_level::warn, "connection {} ({}): handler threw a non-exception", conn->id(),
+                conn->remote_address());
         }
         co_await conn->close();
     }
@@ -313,7 +315,8 @@ struct engine::state {
         close_acceptors();
         for (auto* lp : loop_list) {
             lp->post([lp] {
-                engine_access::for_each(*lp, [](connection& c) { engine_access::begin_shutdown(c); });
+                engine_access::for_each(*lp,
+                                        [](connection& c) { engine_access::begin_shutdown(c); });
             });
         }
         co_await wait_for_connections(opts.shutdown_timeout);
@@ -322,7 +325,8 @@ struct engine::state {
                 opts.shutdown_timeout.count());
             for (auto* lp : loop_list) {
                 lp->post([lp] {
-                    engine_access::for_each(*lp, [](connection& c) { engine_access::force_close(c); });
+                    engine_access::for_each(*lp,
+                                            [](connection& c) { engine_access::force_close(c); });
                 });
             }
             co_await wait_for_connections(std::chrono::milliseconds(1000));
@@ -362,8 +366,8 @@ engine::engine(options opts) : state_(std::make_unique<state>(*this, std::move(o
     if (o.listen_backlog <= 0) bad("listen_backlog", "must be > 0");
     if (o.socket_recv_buffer < 0 || o.socket_send_buffer < 0)
         bad("socket_recv_buffer/socket_send_buffer", "must be >= 0");
-    if (o.read_timeout.count() < 0 || o.idle_timeout.count() < 0 ||
-        o.close_timeout.count() < 0 || o.shutdown_timeout.count() < 0)
+    if (o.read_timeout.count() < 0 || o.idle_timeout.count() < 0 || o.close_timeout.count() < 0 ||
+        o.shutdown_timeout.count() < 0)
         bad("timeouts", "must be >= 0");
     if (!o.logger) o.logger = null_logger();
     state_->balancer = o.balancer ? o.balancer : least_connections();
@@ -493,12 +497,22 @@ void engine::stop() {
     s.current.compare_exchange_strong(expected, phase::stopped);
 }
 
-bool engine::running() const noexcept { return state_->current.load() == phase::running; }
+bool engine::running() const noexcept {
+    return state_->current.load() == phase::running;
+}
 
-std::size_t engine::count_connections() const noexcept { return state_->total(); }
-std::size_t engine::loop_count() const noexcept { return state_->loops.size(); }
-loop& engine::get_loop(std::size_t index) { return *state_->loops.at(index); }
-const options& engine::get_options() const noexcept { return state_->opts; }
+std::size_t engine::count_connections() const noexcept {
+    return state_->total();
+}
+std::size_t engine::loop_count() const noexcept {
+    return state_->loops.size();
+}
+loop& engine::get_loop(std::size_t index) {
+    return *state_->loops.at(index);
+}
+const options& engine::get_options() const noexcept {
+    return state_->opts;
+}
 void engine::log(log_level level, std::string_view line) const {
     if (state_->opts.logger) state_->opts.logger(level, line);
 }

@@ -11,12 +11,18 @@ public:
     const char* name() const noexcept override { return "corio"; }
     std::string message(int value) const override {
         switch (static_cast<errc>(value)) {
-        case errc::eof: return "end of stream";
-        case errc::timed_out: return "timed out";
-        case errc::buffer_full: return "buffer cap exceeded";
-        case errc::shutting_down: return "engine shutting down";
-        case errc::closed: return "connection closed";
-        case errc::queue_full: return "queue full";
+        case errc::eof:
+            return "end of stream";
+        case errc::timed_out:
+            return "timed out";
+        case errc::buffer_full:
+            return "buffer cap exceeded";
+        case errc::shutting_down:
+            return "engine shutting down";
+        case errc::closed:
+            return "connection closed";
+        case errc::queue_full:
+            return "queue full";
         }
         return "unknown corio error";
     }

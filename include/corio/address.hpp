@@ -11,7 +11,7 @@ namespace corio {
 enum class scheme { tcp, tcp4, tcp6, udp, udp4, udp6, unix_stream, tls };
 
 struct address {
-    std::string url;  ///< as given
+    std::string url; ///< as given
     corio::scheme scheme = scheme::tcp;
     std::string host; ///< without IPv6 brackets; empty means every interface
     std::uint16_t port = 0;

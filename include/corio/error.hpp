@@ -7,12 +7,12 @@
 namespace corio {
 
 enum class errc {
-    eof = 1,         ///< the peer closed its side
-    timed_out,       ///< a read or idle timeout expired
-    buffer_full,     ///< inbound or outbound data would pass the buffer cap
-    shutting_down,   ///< the engine is stopping; no new data will be read
-    closed,          ///< the connection was closed locally
-    queue_full,      ///< a bounded queue refused more work
+    eof = 1,       ///< the peer closed its side
+    timed_out,     ///< a read or idle timeout expired
+    buffer_full,   ///< inbound or outbound data would pass the buffer cap
+    shutting_down, ///< the engine is stopping; no new data will be read
+    closed,        ///< the connection was closed locally
+    queue_full,    ///< a bounded queue refused more work
 };
 
 /// The category of corio::errc ("corio").

@@ -35,9 +35,7 @@ public:
     boost::asio::io_context& context() noexcept { return context_; }
 
     /// Live connections owned by (or being handed to) this loop. Any thread.
-    std::size_t connection_count() const noexcept {
-        return count_.load(std::memory_order_relaxed);
-    }
+    std::size_t connection_count() const noexcept { return count_.load(std::memory_order_relaxed); }
 
     /// Runs f on this loop's thread. Any thread.
     template <class F>
@@ -47,7 +45,9 @@ public:
 
     /// True on this loop's own thread.
     bool running_in_this_thread() const noexcept {
-        return const_cast<boost::asio::io_context&>(context_).get_executor().running_in_this_thread();
+        return const_cast<boost::asio::io_context&>(context_)
+            .get_executor()
+            .running_in_this_thread();
     }
 
     /// This loop's block pool: loop thread only.

@@ -9,7 +9,9 @@ namespace corio::buffer {
 
 chain::chain(block_pool& pool, std::size_t max_size) : pool_(pool), max_size_(max_size) {}
 
-chain::~chain() { clear(); }
+chain::~chain() {
+    clear();
+}
 
 bool chain::write(std::string_view data) {
     if (data.size() > max_size_ - size_) return false;

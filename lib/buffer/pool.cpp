@@ -11,7 +11,9 @@ block_pool::block_pool(std::size_t block_size, std::size_t max_cached)
     if (block_size < 64) throw std::invalid_argument("corio: block_pool block size must be >= 64");
 }
 
-block_pool::~block_pool() { trim(); }
+block_pool::~block_pool() {
+    trim();
+}
 
 char* block_pool::acquire() {
     ++outstanding_;

@@ -11,8 +11,9 @@
 namespace corio::buffer {
 
 ring::ring(block_pool* pool, std::size_t max_size, std::size_t min_capacity)
-    : pool_(pool), max_size_(max_size),
-      min_capacity_(std::bit_ceil(min_capacity ? min_capacity : pool ? pool->block_size() : 4096)) {
+    : pool_(pool), max_size_(max_size), min_capacity_(std::bit_ceil(min_capacity ? min_capacity
+                                                                    : pool ? pool->block_size()
+                                                                           : 4096)) {
     if (max_size == 0) throw std::invalid_argument("corio: ring buffer max_size must be > 0");
 }
 
@@ -68,7 +69,9 @@ std::array<std::span<char>, 2> ring::writable() noexcept {
     return {std::span<char>(data_ + tail, first), std::span<char>(data_, free - first)};
 }
 
-void ring::commit(std::size_t n) noexcept { size_ += n; }
+void ring::commit(std::size_t n) noexcept {
+    size_ += n;
+}
 
 std::array<std::string_view, 2> ring::readable() const noexcept {
     if (size_ == 0) return {};

@@ -94,7 +94,8 @@ pattern_read read_pattern(test::client& c, std::size_t total, std::chrono::milli
         ssize_t k = ::recv(c.fd(), buf.data(), want, 0);
         if (k <= 0) break;
         for (ssize_t i = 0; i < k && r.first_bad == SIZE_MAX; ++i)
-            if (buf[static_cast<std::size_t>(i)] != pattern_byte(r.received + static_cast<std::size_t>(i)))
+            if (buf[static_cast<std::size_t>(i)] !=
+                pattern_byte(r.received + static_cast<std::size_t>(i)))
                 r.first_bad = r.received + static_cast<std::size_t>(i);
         r.received += static_cast<std::size_t>(k);
         if (slow) std::this_thread::sleep_for(10ms);
@@ -132,63 +133,65 @@ TEST_CASE("connection: peek, next, read_until and discard over bytes sent in pie
         std::error_code end;
     };
     std::promise<seen> done;
-    test::running_engine server(test::test_options(2), [&](corio::connection& conn) -> corio::task<> {
-        seen s;
-        auto problem = [&](std::string what) { s.problems.push_back(std::move(what)); };
+    test::running_engine server(
+        test::test_options(2), [&](corio::connection& conn) -> corio::task<> {
+            seen s;
+            auto problem = [&](std::string what) { s.problems.push_back(std::move(what)); };
 
-        // A length-prefixed frame: 4 ASCII digits, then the payload.
-        auto head = co_await conn.peek(4);
-        s.views.emplace_back(head);
-        std::size_t after_peek = conn.inbound_buffered();
-        if (after_peek < 4) problem("peek(4) returned with fewer than 4 bytes buffered");
-        auto again = co_await conn.peek(4); // not consumed: the same bytes again
-        s.views.emplace_back(again);
-        if (conn.inbound_buffered() < after_peek) problem("second peek consumed bytes");
-        std::size_t before_next = conn.inbound_buffered();
-        auto len_text = co_await conn.next(4);
-        std::string len_copy(len_text);
-        s.views.push_back(len_copy);
-        if (conn.inbound_buffered() != before_next - 4) problem("next(4) did not consume 4 bytes");
-        std::size_t len = 0;
-        try {
-            len = static_cast<std::size_t>(std::stoul(len_copy));
-        } catch (...) {
-            problem("bad length prefix");
-        }
-        auto payload = co_await conn.next(len);
-        s.views.emplace_back(payload);
+            // A length-prefixed frame: 4 ASCII digits, then the payload.
+            auto head = co_await conn.peek(4);
+            s.views.emplace_back(head);
+            std::size_t after_peek = conn.inbound_buffered();
+            if (after_peek < 4) problem("peek(4) returned with fewer than 4 bytes buffered");
+            auto again = co_await conn.peek(4); // not consumed: the same bytes again
+            s.views.emplace_back(again);
+            if (conn.inbound_buffered() < after_peek) problem("second peek consumed bytes");
+            std::size_t before_next = conn.inbound_buffered();
+            auto len_text = co_await conn.next(4);
+            std::string len_copy(len_text);
+            s.views.push_back(len_copy);
+            if (conn.inbound_buffered() != before_next - 4)
+                problem("next(4) did not consume 4 bytes");
+            std::size_t len = 0;
+            try {
+                len = static_cast<std::size_t>(std::stoul(len_copy));
+            } catch (...) {
+                problem("bad length prefix");
+            }
+            auto payload = co_await conn.next(len);
+            s.views.emplace_back(payload);
 
-        // A line protocol with "\r\n" split across pieces.
-        auto line = co_await conn.read_until("\r\n");
-        s.views.emplace_back(line);
-        if (conn.inbound_buffered() < line.size()) problem("read_until consumed its line");
-        std::size_t line_size = line.size();
-        auto same = co_await conn.read_until("\r\n"); // not consumed: the same line again
-        s.views.emplace_back(same);
-        conn.discard(line_size);
-        auto header = co_await conn.read_until("\r\n");
-        s.views.emplace_back(header);
-        conn.discard(header.size());
-        auto blank = co_await conn.read_until("\r\n");
-        s.views.emplace_back(blank);
-        conn.discard(blank.size());
+            // A line protocol with "\r\n" split across pieces.
+            auto line = co_await conn.read_until("\r\n");
+            s.views.emplace_back(line);
+            if (conn.inbound_buffered() < line.size()) problem("read_until consumed its line");
+            std::size_t line_size = line.size();
+            auto same = co_await conn.read_until("\r\n"); // not consumed: the same line again
+            s.views.emplace_back(same);
+            conn.discard(line_size);
+            auto header = co_await conn.read_until("\r\n");
+            s.views.emplace_back(header);
+            conn.discard(header.size());
+            auto blank = co_await conn.read_until("\r\n");
+            s.views.emplace_back(blank);
+            conn.discard(blank.size());
 
-        // A multi-byte delimiter arriving one byte at a time.
-        auto marked = co_await conn.read_until("<END>");
-        s.views.emplace_back(marked);
-        conn.discard(marked.size());
+            // A multi-byte delimiter arriving one byte at a time.
+            auto marked = co_await conn.read_until("<END>");
+            s.views.emplace_back(marked);
+            conn.discard(marked.size());
 
-        // The rest, then EOF.
-        auto tail = co_await conn.peek(4);
-        s.views.emplace_back(tail);
-        conn.discard(4);
-        auto rest = co_await conn.read();
-        if (rest) problem("read() after the last byte returned '" + std::string(rest) + "'");
-        auto late = co_await conn.peek(1);
-        if (late) problem("peek(1) after EOF returned data");
-        s.end = conn.error();
-        done.set_value(std::move(s));
-    });
+            // The rest, then EOF.
+            auto tail = co_await conn.peek(4);
+            s.views.emplace_back(tail);
+            conn.discard(4);
+            auto rest = co_await conn.read();
+            if (rest) problem("read() after the last byte returned '" + std::string(rest) + "'");
+            auto late = co_await conn.peek(1);
+            if (late) problem("peek(1) after EOF returned data");
+            s.end = conn.error();
+            done.set_value(std::move(s));
+        });
 
     test::client c(server.port);
     for (std::string_view piece : {"00", "11hel", "lo world", "GET /a", "\r", "\nHost: x\r\n\r",
@@ -219,19 +222,20 @@ TEST_CASE("connection: read() is empty at EOF with errc::eof, and the handler ca
         std::error_code flushed;
     };
     std::promise<seen> done;
-    test::running_engine server(test::test_options(2), [&](corio::connection& conn) -> corio::task<> {
-        seen s;
-        for (;;) {
-            auto b = co_await conn.read();
-            if (!b) break;
-            s.received.append(b);
-            conn.discard(b.size());
-        }
-        s.end = conn.error();
-        s.wrote = conn.write("got " + std::to_string(s.received.size()) + ": " + s.received);
-        s.flushed = co_await conn.flush();
-        done.set_value(std::move(s));
-    });
+    test::running_engine server(
+        test::test_options(2), [&](corio::connection& conn) -> corio::task<> {
+            seen s;
+            for (;;) {
+                auto b = co_await conn.read();
+                if (!b) break;
+                s.received.append(b);
+                conn.discard(b.size());
+            }
+            s.end = conn.error();
+            s.wrote = conn.write("got " + std::to_string(s.received.size()) + ": " + s.received);
+            s.flushed = co_await conn.flush();
+            done.set_value(std::move(s));
+        });
     test::client c(server.port);
     REQUIRE(c.send("hello "));
     std::this_thread::sleep_for(20ms);
@@ -251,7 +255,8 @@ TEST_CASE("connection: read() is empty at EOF with errc::eof, and the handler ca
 
 // ---- 3. throwing handlers ----------------------------------------------------------------------
 
-TEST_CASE("connection: a handler that throws is logged, its connection closed, the engine serves on") {
+TEST_CASE(
+    "connection: a handler that throws is logged, its connection closed, the engine serves on") {
     test::log_capture logs;
     test::running_engine server(test::test_options(2, &logs),
                                 [](corio::connection& conn) -> corio::task<> {
@@ -442,10 +447,12 @@ TEST_CASE("connection: idle_timeout closes a silent connection and spares an act
         CHECK(ms >= 100);
         CHECK(ms < 2000);
     }
-    REQUIRE(test::eventually([&] {
-        std::lock_guard lock(mutex);
-        return ends.size() == 1;
-    }, 2000ms));
+    REQUIRE(test::eventually(
+        [&] {
+            std::lock_guard lock(mutex);
+            return ends.size() == 1;
+        },
+        2000ms));
     {
         std::lock_guard lock(mutex);
         CHECK(ends[0] == corio::errc::timed_out);
@@ -488,11 +495,15 @@ TEST_CASE("connection: inbound_cap makes oversized peeks and unterminated lines 
         peek_done.set_value({!b, conn.error(), ms_since(t0), conn.inbound_buffered()});
     });
     auto until_port =
-        server.engine.serve("tcp://127.0.0.1:0", [&](corio::connection& conn) -> corio::task<> {
-            auto t0 = steady::now();
-            auto b = co_await conn.read_until("\n");
-            until_done.set_value({!b, conn.error(), ms_since(t0), conn.inbound_buffered()});
-        }).port;
+        server.engine
+            .serve(
+                "tcp://127.0.0.1:0",
+                [&](corio::connection& conn) -> corio::task<> {
+                    auto t0 = steady::now();
+                    auto b = co_await conn.read_until("\n");
+                    until_done.set_value({!b, conn.error(), ms_since(t0), conn.inbound_buffered()});
+                })
+            .port;
     auto echo_port = server.engine.serve("tcp://127.0.0.1:0", echo).port;
 
     {
@@ -570,14 +581,15 @@ TEST_CASE("connection: async_write from another thread delivers in order, callba
     std::promise<std::shared_ptr<corio::connection>> handed;
     std::mutex mutex;
     int calls = 0, off_loop = 0, failed = 0;
-    test::running_engine server(test::test_options(2), [&](corio::connection& conn) -> corio::task<> {
-        handed.set_value(conn.shared_from_this());
-        for (;;) { // keeps the connection until the client closes
-            auto b = co_await conn.read();
-            if (!b) break;
-            conn.discard(b.size());
-        }
-    });
+    test::running_engine server(test::test_options(2),
+                                [&](corio::connection& conn) -> corio::task<> {
+                                    handed.set_value(conn.shared_from_this());
+                                    for (;;) { // keeps the connection until the client closes
+                                        auto b = co_await conn.read();
+                                        if (!b) break;
+                                        conn.discard(b.size());
+                                    }
+                                });
     test::client c(server.port);
     auto f = handed.get_future();
     REQUIRE(ready_within(f));
@@ -598,10 +610,12 @@ TEST_CASE("connection: async_write from another thread delivers in order, callba
         });
     }
     CHECK(c.recv(expected.size(), 5000ms) == expected);
-    CHECK(test::eventually([&] {
-        std::lock_guard lock(mutex);
-        return calls == 100;
-    }, 3000ms));
+    CHECK(test::eventually(
+        [&] {
+            std::lock_guard lock(mutex);
+            return calls == 100;
+        },
+        3000ms));
     {
         std::lock_guard lock(mutex);
         CHECK(calls == 100);
@@ -617,10 +631,11 @@ TEST_CASE("connection: async_write from another thread delivers in order, callba
 
 TEST_CASE("connection: returning from the handler flushes 4 MiB before closing") {
     constexpr std::size_t total = std::size_t{4} << 20;
-    test::running_engine server(test::test_options(2), [](corio::connection& conn) -> corio::task<> {
-        conn.write(pattern(0, total));
-        co_return; // no flush: close() must send it all
-    });
+    test::running_engine server(test::test_options(2),
+                                [](corio::connection& conn) -> corio::task<> {
+                                    conn.write(pattern(0, total));
+                                    co_return; // no flush: close() must send it all
+                                });
     test::client c(server.port);
     auto r = read_pattern(c, total, 300ms);
     CHECK(r.received == total);
@@ -634,17 +649,18 @@ TEST_CASE("connection: returning from the handler flushes 4 MiB before closing")
 TEST_CASE("connection: shutdown_write sends FIN after pending bytes; reading goes on") {
     std::atomic<std::size_t> counted{0};
     std::promise<std::error_code> done;
-    test::running_engine server(test::test_options(2), [&](corio::connection& conn) -> corio::task<> {
-        conn.write("bye");
-        conn.shutdown_write();
-        for (;;) {
-            auto b = co_await conn.read();
-            if (!b) break;
-            counted += b.size();
-            conn.discard(b.size());
-        }
-        done.set_value(conn.error());
-    });
+    test::running_engine server(test::test_options(2),
+                                [&](corio::connection& conn) -> corio::task<> {
+                                    conn.write("bye");
+                                    conn.shutdown_write();
+                                    for (;;) {
+                                        auto b = co_await conn.read();
+                                        if (!b) break;
+                                        counted += b.size();
+                                        conn.discard(b.size());
+                                    }
+                                    done.set_value(conn.error());
+                                });
     test::client c(server.port);
     CHECK(c.recv(3, 3000ms) == "bye");
     CHECK(at_eof(c));
@@ -668,27 +684,29 @@ TEST_CASE("connection: emplace_context / context<T> store one value of one type"
         std::string user;
     };
     std::promise<std::vector<std::string>> done;
-    test::running_engine server(test::test_options(1), [&](corio::connection& conn) -> corio::task<> {
-        std::vector<std::string> problems;
-        auto problem = [&](std::string what) { problems.push_back(std::move(what)); };
-        if (conn.context<int>() != nullptr) problem("fresh connection has a context");
-        int& n = conn.emplace_context<int>(42);
-        if (n != 42) problem("emplace_context<int> returned a wrong value");
-        if (conn.context<int>() != &n || *conn.context<int>() != 42)
-            problem("context<int>() is not the stored int");
-        if (conn.context<long>() != nullptr) problem("context<long>() found an int");
-        if (conn.context<std::string>() != nullptr) problem("context<std::string>() found an int");
-        auto& s = conn.emplace_context<session>(session{1, "ann"});
-        auto b = co_await conn.read(); // the context survives suspension
-        if (b) conn.discard(b.size());
-        session* back = conn.context<session>();
-        if (back != &s || back->requests != 1 || back->user != "ann")
-            problem("context<session>() is not the stored session");
-        if (conn.context<int>() != nullptr) problem("emplace did not replace the int");
-        conn.reset_context();
-        if (conn.context<session>() != nullptr) problem("reset_context left a value");
-        done.set_value(std::move(problems));
-    });
+    test::running_engine server(
+        test::test_options(1), [&](corio::connection& conn) -> corio::task<> {
+            std::vector<std::string> problems;
+            auto problem = [&](std::string what) { problems.push_back(std::move(what)); };
+            if (conn.context<int>() != nullptr) problem("fresh connection has a context");
+            int& n = conn.emplace_context<int>(42);
+            if (n != 42) problem("emplace_context<int> returned a wrong value");
+            if (conn.context<int>() != &n || *conn.context<int>() != 42)
+                problem("context<int>() is not the stored int");
+            if (conn.context<long>() != nullptr) problem("context<long>() found an int");
+            if (conn.context<std::string>() != nullptr)
+                problem("context<std::string>() found an int");
+            auto& s = conn.emplace_context<session>(session{1, "ann"});
+            auto b = co_await conn.read(); // the context survives suspension
+            if (b) conn.discard(b.size());
+            session* back = conn.context<session>();
+            if (back != &s || back->requests != 1 || back->user != "ann")
+                problem("context<session>() is not the stored session");
+            if (conn.context<int>() != nullptr) problem("emplace did not replace the int");
+            conn.reset_context();
+            if (conn.context<session>() != nullptr) problem("reset_context left a value");
+            done.set_value(std::move(problems));
+        });
     test::client c(server.port);
     REQUIRE(c.send("go"));
     auto f = done.get_future();
@@ -705,19 +723,20 @@ TEST_CASE("connection: local/remote addresses are 127.0.0.1:PORT and ids are uni
     };
     std::mutex mutex;
     std::vector<seen> seen_list;
-    test::running_engine server(test::test_options(2), [&](corio::connection& conn) -> corio::task<> {
-        {
-            std::lock_guard lock(mutex);
-            seen_list.push_back({conn.id(), conn.local_address(), conn.remote_address()});
-        }
-        conn.write("k");
-        co_await conn.flush();
-        for (;;) {
-            auto b = co_await conn.read();
-            if (!b) break;
-            conn.discard(b.size());
-        }
-    });
+    test::running_engine server(
+        test::test_options(2), [&](corio::connection& conn) -> corio::task<> {
+            {
+                std::lock_guard lock(mutex);
+                seen_list.push_back({conn.id(), conn.local_address(), conn.remote_address()});
+            }
+            conn.write("k");
+            co_await conn.flush();
+            for (;;) {
+                auto b = co_await conn.read();
+                if (!b) break;
+                conn.discard(b.size());
+            }
+        });
     std::vector<std::unique_ptr<test::client>> clients;
     std::set<std::string> client_addresses;
     for (int i = 0; i < 4; ++i) {
@@ -741,32 +760,34 @@ TEST_CASE("connection: local/remote addresses are 127.0.0.1:PORT and ids are uni
 
 // ---- 13. peer reset mid-write -----------------------------------------------------------------
 
-TEST_CASE("connection: a peer reset mid-write ends flush with a system error; the engine serves on") {
+TEST_CASE(
+    "connection: a peer reset mid-write ends flush with a system error; the engine serves on") {
     struct seen {
         std::error_code flushed;
         std::error_code error;
         std::size_t sent = 0;
     };
     std::promise<seen> done;
-    test::running_engine server(test::test_options(2), [&](corio::connection& conn) -> corio::task<> {
-        seen s;
-        std::string chunk = pattern(0, 64 * 1024);
-        auto deadline = steady::now() + 10s; // a bound, so a broken flush cannot hang the test
-        while (steady::now() < deadline) {
-            if (!conn.write(chunk)) {
-                s.flushed = conn.error();
-                break;
+    test::running_engine server(
+        test::test_options(2), [&](corio::connection& conn) -> corio::task<> {
+            seen s;
+            std::string chunk = pattern(0, 64 * 1024);
+            auto deadline = steady::now() + 10s; // a bound, so a broken flush cannot hang the test
+            while (steady::now() < deadline) {
+                if (!conn.write(chunk)) {
+                    s.flushed = conn.error();
+                    break;
+                }
+                auto failed = co_await conn.flush();
+                if (failed) {
+                    s.flushed = failed;
+                    break;
+                }
+                s.sent += chunk.size();
             }
-            auto failed = co_await conn.flush();
-            if (failed) {
-                s.flushed = failed;
-                break;
-            }
-            s.sent += chunk.size();
-        }
-        s.error = conn.error();
-        done.set_value(s);
-    });
+            s.error = conn.error();
+            done.set_value(s);
+        });
     auto echo_port = server.engine.serve("tcp://127.0.0.1:0", echo).port;
     {
         test::client c(server.port);
@@ -798,24 +819,25 @@ TEST_CASE("connection: flush keeps the backlog under the high-water mark for a s
     constexpr std::size_t total = std::size_t{32} << 20;
     constexpr std::size_t chunk = 64 * 1024;
     std::promise<seen> done;
-    test::running_engine server(test::test_options(2), [&](corio::connection& conn) -> corio::task<> {
-        seen s;
-        s.high_water = conn.high_water_mark();
-        for (std::size_t off = 0; off < total; off += chunk) {
-            if (!conn.write(pattern(off, chunk))) {
-                s.flushed = conn.error();
-                break;
+    test::running_engine server(
+        test::test_options(2), [&](corio::connection& conn) -> corio::task<> {
+            seen s;
+            s.high_water = conn.high_water_mark();
+            for (std::size_t off = 0; off < total; off += chunk) {
+                if (!conn.write(pattern(off, chunk))) {
+                    s.flushed = conn.error();
+                    break;
+                }
+                auto failed = co_await conn.flush();
+                if (failed) {
+                    s.flushed = failed;
+                    break;
+                }
+                s.written += chunk;
+                s.max_after_flush = std::max(s.max_after_flush, conn.outbound_buffered());
             }
-            auto failed = co_await conn.flush();
-            if (failed) {
-                s.flushed = failed;
-                break;
-            }
-            s.written += chunk;
-            s.max_after_flush = std::max(s.max_after_flush, conn.outbound_buffered());
-        }
-        done.set_value(s);
-    });
+            done.set_value(s);
+        });
     test::client c(server.port);
     auto t0 = steady::now();
     auto r = read_pattern(c, total, 1000ms);
@@ -833,4 +855,3 @@ TEST_CASE("connection: flush keeps the backlog under the high-water mark for a s
     MESSAGE("max outbound backlog after flush: " << s.max_after_flush);
     CHECK(test::eventually([&] { return server.engine.count_connections() == 0; }));
 }
-

@@ -27,7 +27,8 @@ corio::task<> report_loop(corio::connection& conn) {
 
 std::vector<std::size_t> loop_counts(corio::engine& e) {
     std::vector<std::size_t> counts;
-    for (std::size_t i = 0; i < e.loop_count(); ++i) counts.push_back(e.get_loop(i).connection_count());
+    for (std::size_t i = 0; i < e.loop_count(); ++i)
+        counts.push_back(e.get_loop(i).connection_count());
     return counts;
 }
 
@@ -202,7 +203,8 @@ TEST_CASE("fd exhaustion: accept backs off, logs once, and serves again once fds
         ++freed;
     }
     int late = 0, late_ok = 0;
-    for (std::size_t i = static_cast<std::size_t>(freed); i < clients.size() && late < 20; ++i, ++late) {
+    for (std::size_t i = static_cast<std::size_t>(freed); i < clients.size() && late < 20;
+         ++i, ++late) {
         late_ok += clients[i]->recv(4, 5s) == "ping";
     }
     CHECK(late_ok == late);

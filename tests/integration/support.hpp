@@ -55,7 +55,8 @@ inline corio::options test_options(std::size_t loops = 2, log_capture* capture =
 }
 
 /// Polls `cond` until true or `limit` passes; returns the last value.
-inline bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds limit = 5000ms) {
+inline bool eventually(const std::function<bool()>& cond,
+                       std::chrono::milliseconds limit = 5000ms) {
     auto deadline = std::chrono::steady_clock::now() + limit;
     while (!cond()) {
         if (std::chrono::steady_clock::now() > deadline) return false;
