@@ -40,7 +40,7 @@ std::error_code to_std(const boost::system::error_code& ec) {
 connection::connection(corio::loop& owner, socket_type socket, const connection_limits& limits)
     : loop_(owner), socket_(std::move(socket)), limits_(limits),
       id_(next_connection_id.fetch_add(1, std::memory_order_relaxed)),
-      inbound_(&owner.pool(), limits.inbound_cap),
+      inbound_(&owner.read_pool(), limits.inbound_cap),
       outbound_(owner.pool(), limits.outbound_ring_threshold, limits.outbound_cap) {
     boost::system::error_code ignored;
     socket_.non_blocking(true, ignored);
@@ -152,8 +152,10 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
             fail_read(errc::closed);
             co_return bytes{};
         }
-        const bool urgent = maybe_readable_ || shutting_down_;
-        const bool peek_wait = !urgent && inbound_.capacity() == 0;
+        // After a read that filled the buffer there may be more: Asio's async_read_some tries
+        // a read at once in that case, so only shutdown reads by hand here.
+        const bool urgent = shutting_down_;
+        const bool peek_wait = !urgent && !maybe_readable_ && inbound_.capacity() == 0;
         std::size_t need = want - inbound_.size();
         if (!peek_wait && inbound_.available() < need && !inbound_.reserve(need)) {
             fail_read(errc::buffer_full);

@@ -359,6 +359,8 @@ engine::engine(options opts) : state_(std::make_unique<state>(*this, std::move(o
     if (o.loops > 1024) bad("loops", "more than 1024 loops");
     if (o.block_size < 256 || (o.block_size & (o.block_size - 1)) != 0)
         bad("block_size", "must be a power of two >= 256");
+    if (o.read_block_size < 256 || (o.read_block_size & (o.read_block_size - 1)) != 0)
+        bad("read_block_size", "must be a power of two >= 256");
     if (o.inbound_cap == 0) bad("inbound_cap", "must be > 0");
     if (o.outbound_cap == 0) bad("outbound_cap", "must be > 0");
     if (o.outbound_high_water > o.outbound_cap)
@@ -378,7 +380,7 @@ engine::engine(options opts) : state_(std::make_unique<state>(*this, std::move(o
     state_->limits.idle_timeout = o.idle_timeout;
     state_->limits.close_timeout = o.close_timeout;
     for (std::size_t i = 0; i < o.loops; ++i) {
-        state_->loops.push_back(std::make_unique<loop>(i, o.block_size));
+        state_->loops.push_back(std::make_unique<loop>(i, o.block_size, o.read_block_size));
         state_->loop_list.push_back(state_->loops.back().get());
     }
 }

@@ -7,8 +7,9 @@
 
 namespace corio {
 
-loop::loop(std::size_t index, std::size_t block_size)
-    : index_(index), pool_(block_size), context_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO) {}
+loop::loop(std::size_t index, std::size_t block_size, std::size_t read_block_size)
+    : index_(index), pool_(block_size), read_pool_(read_block_size),
+      context_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO) {}
 
 loop::~loop() {
     stop();

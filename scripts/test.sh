@@ -49,10 +49,10 @@ else
   echo "!! release build failed"; failed=$((failed + 1))
 fi
 
-# Sanitizer build: tests only (perf tools are not part of it), detect_leaks on.
+# Sanitizer build (debug, ASan+UBSan, leak detection on), same tests.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-if build build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dperf=false; then
+if build build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false; then
   run_suite build-asan
 else
   echo "!! sanitizer build failed"; failed=$((failed + 1))

@@ -50,8 +50,11 @@ struct options {
     std::size_t outbound_cap = std::size_t{64} << 20;
     /// flush() returns once the outbound backlog is at or under this.
     std::size_t outbound_high_water = std::size_t{1} << 20;
-    /// Buffer block size (the pooled unit of buffer memory).
+    /// Block size of outbound buffers (the pooled unit of outbound memory).
     std::size_t block_size = 4096;
+    /// First inbound block of a busy connection (pooled; idle connections give it back). A read
+    /// that fills it is followed by another read, so it should exceed typical messages.
+    std::size_t read_block_size = 16384;
     /// Per-connection read and idle timeouts; 0 disables.
     std::chrono::milliseconds read_timeout{0};
     std::chrono::milliseconds idle_timeout{0};

@@ -23,8 +23,9 @@ class loop {
 public:
     using executor_type = boost::asio::io_context::executor_type;
 
-    /// Loops are made by the engine; `block_size` sizes this loop's buffer block pool.
-    loop(std::size_t index, std::size_t block_size);
+    /// Loops are made by the engine. `block_size` sizes the blocks of outbound buffers;
+    /// `read_block_size` the first (pooled) block of each inbound buffer.
+    loop(std::size_t index, std::size_t block_size, std::size_t read_block_size = 16384);
     ~loop();
     loop(const loop&) = delete;
     loop& operator=(const loop&) = delete;
@@ -50,8 +51,10 @@ public:
             .running_in_this_thread();
     }
 
-    /// This loop's block pool: loop thread only.
+    /// This loop's block pool for outbound buffers: loop thread only.
     buffer::block_pool& pool() noexcept { return pool_; }
+    /// This loop's pool of inbound read blocks: loop thread only.
+    buffer::block_pool& read_pool() noexcept { return read_pool_; }
 
 private:
     friend class connection;
@@ -68,6 +71,7 @@ private:
     // The pool is declared before the context so it outlives connections whose coroutine
     // frames the context destroys at shutdown.
     buffer::block_pool pool_;
+    buffer::block_pool read_pool_;
     boost::asio::io_context context_;
     std::optional<boost::asio::executor_work_guard<executor_type>> work_;
     std::thread thread_;
