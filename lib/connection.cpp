@@ -471,7 +471,7 @@ void connection::set_idle_timeout(std::chrono::milliseconds timeout) {
 // so the hot path only stores timestamps.
 void connection::schedule_check(clock::time_point when) {
     if (closed_ || when >= deadline_armed_) return;
-    if (!deadline_timer_) deadline_timer_.emplace(loop_.get_executor());
+    if (!deadline_timer_) deadline_timer_ = std::make_unique<asio::steady_timer>(loop_.get_executor());
     deadline_armed_ = when;
     deadline_timer_->expires_at(when);
     deadline_timer_->async_wait([self = shared_from_this(), when](boost::system::error_code ec) {

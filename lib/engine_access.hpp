@@ -34,6 +34,7 @@ struct engine_access {
 
     static void begin_shutdown(connection& c) noexcept { c.begin_shutdown(); }
     static void force_close(connection& c) noexcept { c.force_close(); }
+    static void close_now(connection& c) noexcept { c.close_socket(); }
 };
 
 } // namespace corio

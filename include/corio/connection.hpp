@@ -180,7 +180,7 @@ private:
     buffer::mixed outbound_;
     std::error_code error_;
     std::error_code write_error_;
-    std::optional<boost::asio::steady_timer> deadline_timer_;
+    std::unique_ptr<boost::asio::steady_timer> deadline_timer_; // made on first deadline
     clock::time_point deadline_armed_ = clock::time_point::max();
     clock::time_point last_activity_{};
     clock::time_point read_started_{};
