@@ -230,8 +230,51 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
     }
 }
 
+// Picks the coroutine for a read: a connection without buffer memory (new or parked) and
+// nothing to read waits in wait_then_gather's small frame; gather's larger frame and the read
+// block exist only once data is there. That is most of an idle connection's memory.
+task<bytes> connection::start_read(std::size_t want, std::size_t take, bool consume) {
+    if (inbound_.size() < want && inbound_.capacity() == 0 && !maybe_readable_ &&
+        !shutting_down_ && !error_ && !closed_ && !read_timed_out_)
+        return wait_then_gather(want, take, consume);
+    return gather(want, take, consume);
+}
+
+task<bytes> connection::wait_then_gather(std::size_t want, std::size_t take, bool consume) {
+    if (limits_.read_timeout.count() > 0) {
+        read_started_ = clock::now();
+        schedule_check(read_started_ + limits_.read_timeout);
+    }
+    reading_ = true;
+    cancel_reason_ = cancel_reason::none;
+    auto [ec, n] = co_await socket_.async_receive(asio::buffer(&peek_byte_, 1),
+                                                  socket_type::message_peek,
+                                                  asio::as_tuple(asio::use_awaitable));
+    reading_ = false;
+    (void)n;
+    if (!ec) {
+        maybe_readable_ = true;
+    } else if (ec == asio::error::operation_aborted) {
+        switch (std::exchange(cancel_reason_, cancel_reason::none)) {
+        case cancel_reason::timeout:
+            read_timed_out_ = true;
+            fail_read(errc::timed_out);
+            co_return bytes{};
+        case cancel_reason::shutdown:
+        case cancel_reason::park:
+            break; // gather reads what is there, then reports shutting_down
+        case cancel_reason::none:
+            fail_read(closed_ ? std::error_code(errc::closed) : to_std(ec));
+            break;
+        }
+    } else {
+        fail_read(to_std(ec));
+    }
+    co_return co_await gather(want, take, consume);
+}
+
 task<bytes> connection::read() {
-    return gather(1, std::string_view::npos, false);
+    return start_read(1, std::string_view::npos, false);
 }
 
 task<bytes> connection::peek(std::size_t n) {
@@ -239,7 +282,7 @@ task<bytes> connection::peek(std::size_t n) {
         fail_read(errc::buffer_full); // can never be satisfied: gather returns empty at once
         return gather(SIZE_MAX, 0, false);
     }
-    return gather(n, n, false);
+    return start_read(n, n, false);
 }
 
 task<bytes> connection::next(std::size_t n) {
@@ -247,7 +290,7 @@ task<bytes> connection::next(std::size_t n) {
         fail_read(errc::buffer_full); // can never be satisfied: gather returns empty at once
         return gather(SIZE_MAX, 0, false);
     }
-    return gather(n, n, true);
+    return start_read(n, n, true);
 }
 
 task<bytes> connection::read_until(std::string_view delim) {

@@ -50,7 +50,10 @@ struct connection_limits {
 
 class connection : public std::enable_shared_from_this<connection> {
 public:
-    using socket_type = boost::asio::generic::stream_protocol::socket;
+    /// The socket, bound to its loop's io_context executor (8 bytes, not a type-erased one:
+    /// idle connections are mostly their bookkeeping).
+    using socket_type = boost::asio::basic_stream_socket<boost::asio::generic::stream_protocol,
+                                                         boost::asio::io_context::executor_type>;
     using endpoint = boost::asio::generic::stream_protocol::endpoint;
     using executor_type = boost::asio::io_context::executor_type;
     using clock = std::chrono::steady_clock;
@@ -156,6 +159,8 @@ private:
     // Waits until `want` bytes are buffered (or the stream ends: empty result) and returns the
     // first `take` of them, consuming them if asked.
     task<bytes> gather(std::size_t want, std::size_t take, bool consume);
+    task<bytes> start_read(std::size_t want, std::size_t take, bool consume);
+    task<bytes> wait_then_gather(std::size_t want, std::size_t take, bool consume);
     bool read_nonblocking();
     bool send_some();
     void arm_drain();
