@@ -16,7 +16,7 @@ build() {
   if [[ ! -f $dir/build.ninja ]]; then
     meson setup "$dir" "$@" >/dev/null || return 1
   fi
-  ninja -C "$dir" -j "$jobs" >"$dir.log" 2>&1 || { tail -40 "$dir.log"; return 1; }
+  ninja -C "$dir" -j "$jobs" >"$dir/ninja-output.log" 2>&1 || { tail -40 "$dir/ninja-output.log"; return 1; }
 }
 
 # run_suite DIR: runs each doctest binary, adding its test-case counts to the totals.
