@@ -6,6 +6,7 @@
 #include "endpoint_format.hpp"
 #include "engine_access.hpp"
 #include "socket_setup.hpp"
+#include "unix_socket_path.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -45,6 +46,14 @@ struct listener {
     std::string local;
     std::uint16_t port = 0;
     bool accepting = false;
+    std::string socket_file; // a unix socket file to remove when the listener goes
+
+    listener() = default;
+    listener(const listener&) = delete;
+    listener& operator=(const listener&) = delete;
+    ~listener() {
+        if (!socket_file.empty()) ::unlink(socket_file.c_str());
+    }
 };
 
 bool is_fd_exhaustion(int err) {
@@ -119,8 +128,10 @@ struct engine::state {
         if (ec) fail("socket");
         int fd = acc->native_handle();
         int one = 1;
-        if (opts.reuse_addr) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (opts.reuse_port && ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+        bool inet = ep.protocol().family() != AF_UNIX;
+        if (inet && opts.reuse_addr) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (inet && opts.reuse_port &&
+            ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
             ec.assign(errno, boost::system::system_category());
             fail("SO_REUSEPORT");
         }
@@ -221,7 +232,7 @@ struct engine::state {
     void start_connection(loop& lp, listener& l, int fd, int family) {
         connection::socket_type sock(lp.context());
         boost::system::error_code ec;
-        sock.assign(generic_protocol(family, IPPROTO_TCP), fd, ec);
+        sock.assign(generic_protocol(family, family == AF_UNIX ? 0 : IPPROTO_TCP), fd, ec);
         if (ec) {
             ::close(fd);
             engine_access::count(lp).fetch_sub(1, std::memory_order_relaxed);
@@ -418,16 +429,25 @@ listener_info engine::serve(std::string_view url, handler h) {
     if (!h) throw std::invalid_argument(fmt::format("corio: serve('{}'): empty handler", url));
     auto& s = *state_;
     address a = parse_address(url);
-    if (a.scheme != scheme::tcp && a.scheme != scheme::tcp4 && a.scheme != scheme::tcp6)
+    const bool unix_socket = a.scheme == scheme::unix_stream;
+    if (a.scheme != scheme::tcp && a.scheme != scheme::tcp4 && a.scheme != scheme::tcp6 &&
+        !unix_socket)
         throw std::invalid_argument(
-            fmt::format("corio: serve('{}'): {}:// is not a stream scheme corio serves yet "
-                        "(use tcp://, tcp4:// or tcp6://)",
+            fmt::format("corio: serve('{}'): {}:// is not a scheme corio serves yet "
+                        "(use tcp://, tcp4://, tcp6:// or unix://)",
                         url, to_string(a.scheme)));
-    auto ep = s.resolve(a);
+    generic_protocol::endpoint ep;
+    if (unix_socket) {
+        detail::clear_stale_socket(a);
+        ep = detail::unix_endpoint(a);
+    } else {
+        ep = s.resolve(a);
+    }
     auto l = std::make_unique<listener>();
     l->addr = a;
     l->serve = std::make_shared<const handler>(std::move(h));
-    std::size_t count = s.opts.reuse_port ? s.loops.size() : 1;
+    // Unix sockets have no SO_REUSEPORT balancing: one acceptor, loops picked by the balancer.
+    std::size_t count = s.opts.reuse_port && !unix_socket ? s.loops.size() : 1;
     for (std::size_t i = 0; i < count; ++i) {
         loop* owner = s.opts.reuse_port ? s.loop_list[i] : nullptr;
         auto& ctx = owner ? owner->context() : s.control;
@@ -435,6 +455,12 @@ listener_info engine::serve(std::string_view url, handler h) {
         if (i == 0) {
             auto bound = acc->local_endpoint();
             l->local = detail::format_endpoint(bound);
+            if (unix_socket) {
+                if (a.path.front() != '@') l->socket_file = a.path;
+                l->local = a.path;
+                l->acceptors.push_back({std::move(acc), owner});
+                continue;
+            }
             auto* sa = reinterpret_cast<const sockaddr_in*>(bound.data());
             l->port = ntohs(sa->sin_port); // sin_port and sin6_port share their offset
             // With port 0 the other reuse_port acceptors must join the port just chosen.

@@ -70,7 +70,7 @@ parse_flags(int argc, char** argv, std::string_view usage, std::string_view defa
 
 /// The shared part of every sample's --help text.
 inline constexpr std::string_view common_usage =
-    "  --address URL      listen address, repeatable (tcp://, tcp4://, tcp6://)\n"
+    "  --address URL      listen address, repeatable (tcp://, tcp4://, tcp6://, unix://)\n"
     "  --loops N          event loops (default: one per core)\n"
     "  --balancer NAME    least_connections (default), round_robin, source_addr_hash\n"
     "  --reuse-port       one SO_REUSEPORT acceptor per loop\n"
