@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include "buffer_test_support.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <deque>
@@ -15,28 +17,11 @@
 using corio::buffer::block_pool;
 using corio::buffer::chain;
 
+using buffer_test::copied;
+using buffer_test::gathered;
+using buffer_test::pattern;
+
 namespace {
-
-// n bytes where neighbours differ, so a misplaced or lost byte shows.
-std::string pattern(std::size_t n, unsigned salt = 0) {
-    std::string s(n, '\0');
-    for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>('!' + (i * 7 + salt) % 90);
-    return s;
-}
-
-std::string copied(const chain& c) {
-    std::string s(c.size() + 1, '\0');
-    REQUIRE(c.copy_out(s.data(), s.size()) == c.size());
-    s.resize(c.size());
-    return s;
-}
-
-std::string gathered(const iovec* iov, int count) {
-    std::string s;
-    for (int i = 0; i < count; ++i)
-        s.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
-    return s;
-}
 
 std::vector<iovec> all_iovecs(const chain& c) {
     std::vector<iovec> iov(c.block_count() + 1);

@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include "buffer_test_support.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <cstdint>
@@ -15,28 +17,11 @@
 using corio::buffer::block_pool;
 using corio::buffer::mixed;
 
+using buffer_test::copied;
+using buffer_test::gathered;
+using buffer_test::pattern;
+
 namespace {
-
-// n bytes where neighbours differ, so a misplaced or lost byte shows.
-std::string pattern(std::size_t n, unsigned salt = 0) {
-    std::string s(n, '\0');
-    for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>('!' + (i * 7 + salt) % 90);
-    return s;
-}
-
-std::string copied(const mixed& m) {
-    std::string s(m.size() + 1, '\0');
-    REQUIRE(m.copy_out(s.data(), s.size()) == m.size());
-    s.resize(m.size());
-    return s;
-}
-
-std::string gathered(const iovec* iov, int count) {
-    std::string s;
-    for (int i = 0; i < count; ++i)
-        s.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
-    return s;
-}
 
 // Room for every iovec: at most two ring pieces plus one per chain block.
 std::vector<iovec> all_iovecs(const mixed& m) {

@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include "buffer_test_support.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <cstdint>
@@ -17,34 +19,16 @@
 using corio::buffer::block_pool;
 using corio::buffer::ring;
 
+using buffer_test::copied;
+using buffer_test::gathered;
+using buffer_test::pattern;
+
 namespace {
-
-// n bytes where neighbours differ, so a misplaced or lost byte shows.
-std::string pattern(std::size_t n, unsigned salt = 0) {
-    std::string s(n, '\0');
-    for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>('!' + (i * 7 + salt) % 90);
-    return s;
-}
-
-// The data as copy_out() sees it.
-std::string copied(const ring& r) {
-    std::string s(r.size() + 1, '\0');
-    REQUIRE(r.copy_out(s.data(), s.size()) == r.size());
-    s.resize(r.size());
-    return s;
-}
 
 // The data as readable() sees it.
 std::string joined(const ring& r) {
     auto parts = r.readable();
     return std::string(parts[0]) + std::string(parts[1]);
-}
-
-std::string gathered(const iovec* iov, int count) {
-    std::string s;
-    for (int i = 0; i < count; ++i)
-        s.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
-    return s;
 }
 
 // A ring of capacity 64 (pool block 64) holding `expected`, wrapped: 34 bytes at the end of
