@@ -189,9 +189,9 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
             auto spans = inbound_.writable();
             if (spans[1].empty()) {
                 // Asio reads a single buffer with recv rather than recvmsg: cheaper per call.
-                std::tie(ec, n) = co_await socket_.async_read_some(
-                    asio::buffer(spans[0].data(), spans[0].size()),
-                    asio::as_tuple(asio::use_awaitable));
+                std::tie(ec, n) =
+                    co_await socket_.async_read_some(asio::buffer(spans[0].data(), spans[0].size()),
+                                                     asio::as_tuple(asio::use_awaitable));
             } else {
                 std::array<asio::mutable_buffer, 2> bufs{
                     asio::buffer(spans[0].data(), spans[0].size()),
@@ -234,8 +234,12 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
 // nothing to read waits in wait_then_gather's small frame; gather's larger frame and the read
 // block exist only once data is there. That is most of an idle connection's memory.
 task<bytes> connection::start_read(std::size_t want, std::size_t take, bool consume) {
-    if (inbound_.size() < want && inbound_.capacity() == 0 && !maybe_readable_ &&
-        !shutting_down_ && !error_ && !closed_ && !read_timed_out_)
+    if (want > limits_.inbound_cap) {
+        fail_read(errc::buffer_full); // can never be satisfied: gather returns empty at once
+        return gather(SIZE_MAX, 0, false);
+    }
+    if (inbound_.size() < want && inbound_.capacity() == 0 && !maybe_readable_ && !shutting_down_ &&
+        !error_ && !closed_ && !read_timed_out_)
         return wait_then_gather(want, take, consume);
     return gather(want, take, consume);
 }
@@ -247,9 +251,9 @@ task<bytes> connection::wait_then_gather(std::size_t want, std::size_t take, boo
     }
     reading_ = true;
     cancel_reason_ = cancel_reason::none;
-    auto [ec, n] = co_await socket_.async_receive(asio::buffer(&peek_byte_, 1),
-                                                  socket_type::message_peek,
-                                                  asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] =
+        co_await socket_.async_receive(asio::buffer(&peek_byte_, 1), socket_type::message_peek,
+                                       asio::as_tuple(asio::use_awaitable));
     reading_ = false;
     (void)n;
     if (!ec) {
@@ -278,18 +282,10 @@ task<bytes> connection::read() {
 }
 
 task<bytes> connection::peek(std::size_t n) {
-    if (n > limits_.inbound_cap) {
-        fail_read(errc::buffer_full); // can never be satisfied: gather returns empty at once
-        return gather(SIZE_MAX, 0, false);
-    }
     return start_read(n, n, false);
 }
 
 task<bytes> connection::next(std::size_t n) {
-    if (n > limits_.inbound_cap) {
-        fail_read(errc::buffer_full); // can never be satisfied: gather returns empty at once
-        return gather(SIZE_MAX, 0, false);
-    }
     return start_read(n, n, true);
 }
 
@@ -376,6 +372,11 @@ bool connection::send_some() {
     return true;
 }
 
+// Sends what the socket takes now and leaves the rest to the background drain.
+void connection::send_or_arm_drain() {
+    if (!send_some() && !write_error_) arm_drain();
+}
+
 // Drains the backlog in the background once the socket is writable again.
 void connection::arm_drain() {
     if (drain_armed_ || closed_) return;
@@ -392,17 +393,24 @@ void connection::arm_drain() {
                                    self->fail_write(to_std(ec));
                                return;
                            }
-                           if (!self->send_some() && !self->write_error_) self->arm_drain();
+                           self->send_or_arm_drain();
                        });
 }
 
 task<std::error_code> connection::flush() {
+    return send_until(limits_.outbound_high_water);
+}
+
+// Sends until the backlog is at most `limit` bytes (waiting for writability while it is
+// over), then leaves any rest to the background drain. flush() and close() differ only in
+// the limit.
+task<std::error_code> connection::send_until(std::size_t limit) {
     for (;;) {
         if (write_error_) co_return write_error_;
         if (closed_) co_return std::error_code(errc::closed);
         if (send_some()) co_return std::error_code{};
         if (write_error_) co_return write_error_;
-        if (outbound_.size() <= limits_.outbound_high_water) {
+        if (outbound_.size() <= limit) {
             arm_drain();
             co_return std::error_code{};
         }
@@ -418,11 +426,9 @@ void connection::async_write(std::string data, std::function<void(std::error_cod
         std::error_code ec;
         if (!self->write(data)) {
             ec = self->write_error_ ? self->write_error_ : std::error_code(errc::closed);
-        } else if (!self->send_some()) {
-            if (self->write_error_)
-                ec = self->write_error_;
-            else
-                self->arm_drain();
+        } else {
+            self->send_or_arm_drain();
+            ec = self->write_error_;
         }
         if (done) done(ec);
     });
@@ -434,8 +440,7 @@ void connection::shutdown_write() {
     if (closed_) return;
     write_shutdown_pending_ = true;
     write_shut_ = true;
-    if (send_some() || outbound_.empty()) return;
-    arm_drain();
+    send_or_arm_drain();
 }
 
 task<> connection::close() {
@@ -443,13 +448,7 @@ task<> connection::close() {
     if (!outbound_.empty() && !write_error_) {
         close_deadline_ = clock::now() + limits_.close_timeout;
         schedule_check(close_deadline_);
-        while (!outbound_.empty() && !write_error_ && !closed_) {
-            if (send_some()) break;
-            if (write_error_) break;
-            auto [ec] = co_await socket_.async_wait(socket_type::wait_write,
-                                                    asio::as_tuple(asio::use_awaitable));
-            if (ec && ec != asio::error::operation_aborted) fail_write(to_std(ec));
-        }
+        co_await send_until(0); // everything, or an error, or the close deadline
     }
     close_socket();
 }
@@ -514,7 +513,8 @@ void connection::set_idle_timeout(std::chrono::milliseconds timeout) {
 // so the hot path only stores timestamps.
 void connection::schedule_check(clock::time_point when) {
     if (closed_ || when >= deadline_armed_) return;
-    if (!deadline_timer_) deadline_timer_ = std::make_unique<asio::steady_timer>(loop_.get_executor());
+    if (!deadline_timer_)
+        deadline_timer_ = std::make_unique<asio::steady_timer>(loop_.get_executor());
     deadline_armed_ = when;
     deadline_timer_->expires_at(when);
     deadline_timer_->async_wait([self = shared_from_this(), when](boost::system::error_code ec) {

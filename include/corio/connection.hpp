@@ -163,6 +163,8 @@ private:
     task<bytes> wait_then_gather(std::size_t want, std::size_t take, bool consume);
     bool read_nonblocking();
     bool send_some();
+    void send_or_arm_drain();
+    task<std::error_code> send_until(std::size_t limit);
     void arm_drain();
     void fail_read(std::error_code ec) noexcept;
     void fail_write(std::error_code ec) noexcept;
