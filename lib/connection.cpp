@@ -4,9 +4,13 @@
 #include <corio/loop.hpp>
 
 #include "endpoint_format.hpp"
+#include "error_convert.hpp"
+#include "tls_context.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -27,13 +31,7 @@ std::atomic<std::uint64_t> next_connection_id{1};
 // One sendmsg takes at most this many pieces; the rest go on the next call.
 constexpr int max_iovecs = 256;
 
-std::error_code to_std(const boost::system::error_code& ec) {
-    if (ec == asio::error::eof) return errc::eof;
-    if (ec.category() == boost::system::system_category() ||
-        ec.category() == asio::error::get_system_category())
-        return {ec.value(), std::system_category()};
-    return ec; // boost::system::error_code converts to std::error_code
-}
+using detail::to_std;
 
 } // namespace
 
@@ -73,6 +71,28 @@ std::string connection::local_address() const {
 }
 std::string connection::remote_address() const {
     return detail::format_endpoint(remote_endpoint());
+}
+
+std::string connection::alpn_protocol() const {
+    if (!tls_) return {};
+    const unsigned char* name = nullptr;
+    unsigned int len = 0;
+    ::SSL_get0_alpn_selected(const_cast<detail::tls_session&>(*tls_).stream.native_handle(), &name,
+                             &len);
+    return name ? std::string(reinterpret_cast<const char*>(name), len) : std::string();
+}
+
+// ---- the owning loop ------------------------------------------------------------------
+
+bool connection::on_own_loop() const noexcept {
+    return loop_.running_in_this_thread();
+}
+
+// Starts make_op() on the owning loop (its checks included) and resumes the caller on its
+// own executor.
+template <class F>
+auto connection::on_owner(F make_op) {
+    return asio::co_spawn(loop_.get_executor(), std::move(make_op), asio::use_awaitable);
 }
 
 // ---- reading --------------------------------------------------------------------------
@@ -155,10 +175,15 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
         // After a read that filled the buffer there may be more: Asio's async_read_some tries
         // a read at once in that case, so only shutdown reads by hand here.
         const bool urgent = shutting_down_;
-        const bool peek_wait = !urgent && !maybe_readable_ && inbound_.capacity() == 0;
+        // TLS cannot peek: OpenSSL may already hold decrypted bytes the socket no longer has.
+        const bool peek_wait = !tls_ && !urgent && !maybe_readable_ && inbound_.capacity() == 0;
         std::size_t need = want - inbound_.size();
         if (!peek_wait && inbound_.available() < need && !inbound_.reserve(need)) {
             fail_read(errc::buffer_full);
+            co_return bytes{};
+        }
+        if (urgent && tls_) {
+            fail_read(errc::shutting_down); // no non-blocking TLS read: report at once
             co_return bytes{};
         }
         if (urgent) {
@@ -185,6 +210,18 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
                                                              socket_type::message_peek,
                                                              asio::as_tuple(asio::use_awaitable));
             if (!ec) maybe_readable_ = true;
+        } else if (tls_) {
+            auto spans = inbound_.writable();
+            // Bound to its own cancellation signal: cancelling the socket would also abort a
+            // TLS write in flight, and a half-written record cannot be resumed.
+            std::tie(ec, n) = co_await tls_->stream.async_read_some(
+                asio::buffer(spans[0].data(), spans[0].size()),
+                asio::bind_cancellation_slot(tls_->read_cancel.slot(),
+                                             asio::as_tuple(asio::use_awaitable)));
+            if (!ec) {
+                inbound_.commit(n);
+                touch();
+            }
         } else {
             auto spans = inbound_.writable();
             if (spans[1].empty()) {
@@ -239,7 +276,7 @@ task<bytes> connection::start_read(std::size_t want, std::size_t take, bool cons
         return gather(SIZE_MAX, 0, false);
     }
     if (inbound_.size() < want && inbound_.capacity() == 0 && !maybe_readable_ && !shutting_down_ &&
-        !error_ && !closed_ && !read_timed_out_)
+        !error_ && !closed_ && !read_timed_out_ && !tls_)
         return wait_then_gather(want, take, consume);
     return gather(want, take, consume);
 }
@@ -278,18 +315,27 @@ task<bytes> connection::wait_then_gather(std::size_t want, std::size_t take, boo
 }
 
 task<bytes> connection::read() {
+    if (!on_own_loop())
+        return on_owner([this] { return start_read(1, std::string_view::npos, false); });
     return start_read(1, std::string_view::npos, false);
 }
 
 task<bytes> connection::peek(std::size_t n) {
+    if (!on_own_loop()) return on_owner([this, n] { return start_read(n, n, false); });
     return start_read(n, n, false);
 }
 
 task<bytes> connection::next(std::size_t n) {
+    if (!on_own_loop()) return on_owner([this, n] { return start_read(n, n, true); });
     return start_read(n, n, true);
 }
 
 task<bytes> connection::read_until(std::string_view delim) {
+    if (!on_own_loop()) return on_owner([this, delim] { return read_until_here(delim); });
+    return read_until_here(delim);
+}
+
+task<bytes> connection::read_until_here(std::string_view delim) {
     if (delim.empty()) co_return bytes{};
     std::size_t searched = 0; // bytes already known not to start a match
     for (;;) {
@@ -310,6 +356,11 @@ task<bytes> connection::read_until(std::string_view delim) {
 }
 
 void connection::discard(std::size_t n) noexcept {
+    if (!on_own_loop()) {
+        // Posted, so it lands before any read issued after it (those hop by posting too).
+        loop_.post([self = shared_from_this(), n] { self->inbound_.consume(n); });
+        return;
+    }
     inbound_.consume(n);
 }
 
@@ -317,6 +368,10 @@ void connection::discard(std::size_t n) noexcept {
 
 bool connection::write(std::string_view data) {
     if (write_error_ || closed_ || write_shut_) return false;
+    if (!on_own_loop()) {
+        async_write(std::string(data));
+        return true;
+    }
     if (!outbound_.write(data)) {
         fail_write(errc::buffer_full);
         return false;
@@ -328,6 +383,13 @@ bool connection::writev(std::initializer_list<std::string_view> pieces) {
     if (write_error_ || closed_ || write_shut_) return false;
     std::size_t total = 0;
     for (auto p : pieces) total += p.size();
+    if (!on_own_loop()) {
+        std::string joined;
+        joined.reserve(total);
+        for (auto p : pieces) joined += p;
+        async_write(std::move(joined));
+        return true;
+    }
     if (total > outbound_.max_size() - outbound_.size()) {
         fail_write(errc::buffer_full);
         return false;
@@ -374,6 +436,10 @@ bool connection::send_some() {
 
 // Sends what the socket takes now and leaves the rest to the background drain.
 void connection::send_or_arm_drain() {
+    if (tls_) {
+        tls_start_writer();
+        return;
+    }
     if (!send_some() && !write_error_) arm_drain();
 }
 
@@ -398,6 +464,8 @@ void connection::arm_drain() {
 }
 
 task<std::error_code> connection::flush() {
+    if (!on_own_loop()) return on_owner([this] { return flush(); });
+    if (tls_) return tls_send_until(limits_.outbound_high_water);
     return send_until(limits_.outbound_high_water);
 }
 
@@ -438,17 +506,34 @@ void connection::async_write(std::string data, std::function<void(std::error_cod
 
 void connection::shutdown_write() {
     if (closed_) return;
-    write_shutdown_pending_ = true;
+    if (!on_own_loop()) {
+        loop_.post([self = shared_from_this()] { self->shutdown_write(); });
+        return;
+    }
     write_shut_ = true;
+    if (tls_) return; // see the header: close() sends close_notify
+    write_shutdown_pending_ = true;
     send_or_arm_drain();
 }
 
 task<> connection::close() {
+    if (!on_own_loop()) return on_owner([this] { return close_here(); });
+    return close_here();
+}
+
+task<> connection::close_here() {
     if (closed_) co_return;
-    if (!outbound_.empty() && !write_error_) {
+    const bool backlog = !outbound_.empty() || (tls_ && tls_->writing);
+    if ((backlog || (tls_ && tls_->established)) && !write_error_) {
         close_deadline_ = clock::now() + limits_.close_timeout;
         schedule_check(close_deadline_);
-        co_await send_until(0); // everything, or an error, or the close deadline
+        // Everything, or an error, or the close deadline (which closes the socket).
+        if (tls_) {
+            co_await tls_send_until(0);
+            if (!write_error_ && !closed_) co_await tls_close_notify();
+        } else {
+            co_await send_until(0);
+        }
     }
     close_socket();
 }
@@ -469,6 +554,10 @@ void connection::close_socket() noexcept {
 void connection::cancel_read(cancel_reason why) noexcept {
     if (!reading_) return;
     cancel_reason_ = why;
+    if (tls_) {
+        tls_->read_cancel.emit(asio::cancellation_type::terminal);
+        return;
+    }
     boost::system::error_code ignored;
     socket_.cancel(ignored);
 }
@@ -487,7 +576,9 @@ void connection::force_close() noexcept {
 
 void connection::park_if_idle(std::uint64_t generation) noexcept {
     // Idle for a whole sweep period while waiting with a buffer: give the buffer back.
-    if (reading_ && active_generation_ < generation && inbound_.empty() && inbound_.capacity() != 0)
+    // TLS keeps its buffer: OpenSSL's own buffers dwarf it, and its reads are not restarted.
+    if (reading_ && !tls_ && active_generation_ < generation && inbound_.empty() &&
+        inbound_.capacity() != 0)
         cancel_read(cancel_reason::park);
 }
 

@@ -6,6 +6,7 @@
 #include "endpoint_format.hpp"
 #include "engine_access.hpp"
 #include "socket_setup.hpp"
+#include "tls_context.hpp"
 #include "unix_socket_path.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -46,7 +47,8 @@ struct listener {
     std::string local;
     std::uint16_t port = 0;
     bool accepting = false;
-    std::string socket_file; // a unix socket file to remove when the listener goes
+    std::string socket_file;                 // a unix socket file to remove when the listener goes
+    std::shared_ptr<detail::tls_config> tls; // tls:// listeners
 
     listener() = default;
     listener(const listener&) = delete;
@@ -240,17 +242,40 @@ struct engine::state {
             return;
         }
         detail::apply_stream_options(fd, family, opts);
+        auto conn = adopt(lp, std::move(sock));
+        auto done = [this, conn, &lp](std::exception_ptr e) {
+            if (e) log_handler_exception(*conn, e);
+            finish(lp, conn);
+        };
+        if (l.tls) {
+            engine_access::set_tls(
+                *conn, std::make_unique<detail::tls_session>(l.tls, engine_access::socket(*conn)));
+            asio::co_spawn(lp.get_executor(), serve_tls(l, conn), std::move(done));
+            return;
+        }
+        // The handler is spawned directly (no wrapper coroutine): one frame less per
+        // connection, which matters for idle memory.
+        asio::co_spawn(lp.get_executor(), (*l.serve)(*conn), std::move(done));
+    }
+
+    // A connection on its loop: made, timed, listed (and told to stop if stopping).
+    std::shared_ptr<connection> adopt(loop& lp, connection::socket_type sock) {
         auto conn = std::make_shared<connection>(lp, std::move(sock), limits);
         if (limits.idle_timeout.count() > 0) conn->set_idle_timeout(limits.idle_timeout);
         engine_access::attach(lp, *conn);
         if (current.load() != phase::running) engine_access::begin_shutdown(*conn);
-        // The handler is spawned directly (no wrapper coroutine): one frame less per
-        // connection, which matters for idle memory.
-        asio::co_spawn(lp.get_executor(), (*l.serve)(*conn),
-                       [this, conn, &lp](std::exception_ptr e) {
-                           if (e) log_handler_exception(*conn, e);
-                           finish(lp, conn);
-                       });
+        return conn;
+    }
+
+    asio::awaitable<void> serve_tls(listener& l, std::shared_ptr<connection> conn) {
+        auto ec =
+            co_await engine_access::tls_handshake(*conn, true, l.tls->options.handshake_timeout);
+        if (ec) {
+            log(log_level::warn, "tls handshake with {} on {} failed: {}", conn->remote_address(),
+                l.addr.url, detail::describe_tls_error(ec, engine_access::tls(*conn)));
+            co_return;
+        }
+        co_await (*l.serve)(*conn);
     }
 
     void log_handler_exception(connection& conn, std::exception_ptr e) {
@@ -372,6 +397,38 @@ struct engine::state {
     }
 };
 
+// ---- dialing --------------------------------------------------------------------------
+
+loop& engine_access::reserve_loop(engine& e, bool prefer_current) {
+    auto& s = *e.state_;
+    loop* target = nullptr;
+    if (prefer_current)
+        for (auto* lp : s.loop_list)
+            if (lp->running_in_this_thread()) target = lp;
+    if (!target) target = s.loop_list[s.balancer->pick(s.loop_list, nullptr)];
+    target->count_.fetch_add(1, std::memory_order_relaxed);
+    return *target;
+}
+
+std::shared_ptr<connection> engine_access::adopt(engine& e, loop& l, connection::socket_type sock) {
+    return e.state_->adopt(l, std::move(sock));
+}
+
+std::shared_ptr<connection> engine_access::dial_handle(engine& e, loop& l,
+                                                       std::shared_ptr<connection> conn) {
+    // The handle shares the object but has its own count: its deleter runs when the caller
+    // lets go, even while the connection's own operations still hold the inner pointer.
+    connection* raw = conn.get();
+    auto* s = e.state_.get();
+    return std::shared_ptr<connection>(raw, [s, &l, inner = std::move(conn)](connection*) mutable {
+        auto done = [s, &l, inner = std::move(inner)] { s->finish(l, inner); };
+        if (l.running_in_this_thread())
+            done();
+        else
+            l.post(std::move(done));
+    });
+}
+
 // ---- engine -----------------------------------------------------------------------------
 
 engine::engine(options opts) : state_(std::make_unique<state>(*this, std::move(opts))) {
@@ -426,16 +483,34 @@ engine::~engine() {
 }
 
 listener_info engine::serve(std::string_view url, handler h) {
+    address a = parse_address(url);
+    if (a.scheme == scheme::tls)
+        throw std::invalid_argument(fmt::format(
+            "corio: serve('{}'): tls:// needs certificates: use serve(url, handler, tls_options)",
+            url));
+    return serve_stream(a, std::move(h), nullptr);
+}
+
+listener_info engine::serve(std::string_view url, handler h, const tls_options& tls) {
+    address a = parse_address(url);
+    if (a.scheme != scheme::tls)
+        throw std::invalid_argument(
+            fmt::format("corio: serve('{}'): tls_options given for a {}:// address (use tls://)",
+                        url, to_string(a.scheme)));
+    return serve_stream(a, std::move(h), detail::make_server_tls(tls, url));
+}
+
+listener_info engine::serve_stream(const address& a, handler h,
+                                   std::shared_ptr<detail::tls_config> tls) {
+    std::string_view url = a.url;
     if (!h) throw std::invalid_argument(fmt::format("corio: serve('{}'): empty handler", url));
     auto& s = *state_;
-    address a = parse_address(url);
     const bool unix_socket = a.scheme == scheme::unix_stream;
     if (a.scheme != scheme::tcp && a.scheme != scheme::tcp4 && a.scheme != scheme::tcp6 &&
-        !unix_socket)
-        throw std::invalid_argument(
-            fmt::format("corio: serve('{}'): {}:// is not a scheme corio serves yet "
-                        "(use tcp://, tcp4://, tcp6:// or unix://)",
-                        url, to_string(a.scheme)));
+        a.scheme != scheme::tls && !unix_socket)
+        throw std::invalid_argument(fmt::format("corio: serve('{}'): {}:// is not a stream scheme "
+                                                "(use tcp://, tcp4://, tcp6://, unix:// or tls://)",
+                                                url, to_string(a.scheme)));
     generic_protocol::endpoint ep;
     if (unix_socket) {
         detail::clear_stale_socket(a);
@@ -446,6 +521,7 @@ listener_info engine::serve(std::string_view url, handler h) {
     auto l = std::make_unique<listener>();
     l->addr = a;
     l->serve = std::make_shared<const handler>(std::move(h));
+    l->tls = std::move(tls);
     // Unix sockets have no SO_REUSEPORT balancing: one acceptor, loops picked by the balancer.
     std::size_t count = s.opts.reuse_port && !unix_socket ? s.loops.size() : 1;
     for (std::size_t i = 0; i < count; ++i) {

@@ -3,7 +3,11 @@
 #pragma once
 
 #include <corio/connection.hpp>
+#include <corio/engine.hpp>
 #include <corio/loop.hpp>
+
+#include <chrono>
+#include <memory>
 
 namespace corio {
 
@@ -35,6 +39,33 @@ struct engine_access {
     static void begin_shutdown(connection& c) noexcept { c.begin_shutdown(); }
     static void force_close(connection& c) noexcept { c.force_close(); }
     static void close_now(connection& c) noexcept { c.close_socket(); }
+
+    // ---- TLS ----
+    static connection::socket_type& socket(connection& c) noexcept { return c.socket_; }
+    static void set_tls(connection& c, std::unique_ptr<detail::tls_session> s) noexcept {
+        c.tls_ = std::move(s);
+    }
+    static detail::tls_session* tls(connection& c) noexcept { return c.tls_.get(); }
+    static task<std::error_code> tls_handshake(connection& c, bool server,
+                                               std::chrono::milliseconds timeout) {
+        return c.tls_handshake(server, timeout);
+    }
+
+    // ---- dialing (defined in engine.cpp) ----
+    /// The loop a dial goes to: the calling loop if asked and called from one, else the
+    /// balancer's pick. Counts the connection on it at once (least_connections sees it).
+    static loop& reserve_loop(engine& e, bool prefer_current);
+    /// Undoes reserve_loop for a dial that failed.
+    static void unreserve_loop(loop& l) noexcept {
+        l.count_.fetch_sub(1, std::memory_order_relaxed);
+    }
+    /// On l's thread: the connection for a connected socket, listed like an accepted one.
+    static std::shared_ptr<connection> adopt(engine& e, loop& l, connection::socket_type sock);
+    /// The handle a dial returns: when the caller drops its last copy, the connection is
+    /// flushed, closed and forgotten on its loop, as after a handler.
+    static std::shared_ptr<connection> dial_handle(engine& e, loop& l,
+                                                   std::shared_ptr<connection> conn);
+    static bool running(const engine& e) noexcept { return e.running(); }
 };
 
 } // namespace corio

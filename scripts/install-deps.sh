@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(
   g++ pkg-config meson ninja-build
   libboost1.81-dev libfmt-dev doctest-dev
-  libssl-dev openssl
+  libssl-dev openssl ca-certificates liburing-dev
+  curl
   procps util-linux
 )
 

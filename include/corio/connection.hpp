@@ -1,7 +1,11 @@
-// A stream connection (TCP, later Unix and TLS) owned by one loop. Reads land in an elastic
+// A stream connection (TCP, Unix or TLS) owned by one loop. Reads land in an elastic
 // inbound ring buffer and are awaited (read, peek, next, read_until); writes append to an
 // elastic outbound buffer without suspending and leave with one writev per flush; flush
 // applies backpressure. EOF, resets and timeouts are values (error()), not exceptions.
+//
+// A connection belongs to its loop. Called from another loop's coroutine (a dialed upstream
+// placed elsewhere by the balancer), the awaitable operations hop to the owning loop and
+// back, and write/writev/discard/shutdown_write are posted there in order.
 #pragma once
 
 #include <corio/buffer/mixed.hpp>
@@ -26,6 +30,9 @@
 namespace corio {
 
 class loop;
+namespace detail {
+struct tls_session;
+}
 
 /// A view of inbound bytes that tests false when empty, so `while (auto b = co_await
 /// conn.read())` reads until EOF. It points into the connection's buffer: valid until the
@@ -105,10 +112,12 @@ public:
 
     // ---- ending -----------------------------------------------------------------------
 
-    /// Flushes what is buffered (bounded by the close timeout), then closes. Idempotent.
+    /// Flushes what is buffered (bounded by the close timeout), then closes. Idempotent. On
+    /// TLS it also sends close_notify and waits up to a second for the peer's.
     task<> close();
     /// Sends FIN after the buffered bytes are sent; reading goes on. Later writes return
-    /// false without failing the connection.
+    /// false without failing the connection. On TLS, TLS has no half-close that peers
+    /// honour reliably: writes stop here and the close_notify goes out with close().
     void shutdown_write();
     bool is_open() const noexcept { return !closed_; }
     /// Why reading or writing stopped: errc::eof, errc::timed_out, errc::buffer_full,
@@ -127,6 +136,10 @@ public:
     std::string local_address() const;
     std::string remote_address() const;
     socket_type& socket() noexcept { return socket_; }
+    /// True for a tls:// connection (its handshake is done before a handler sees it).
+    bool is_tls() const noexcept { return tls_ != nullptr; }
+    /// The ALPN protocol the TLS handshake chose; empty if none (or not TLS).
+    std::string alpn_protocol() const;
 
     // ---- timeouts ---------------------------------------------------------------------
 
@@ -161,6 +174,10 @@ private:
     task<bytes> gather(std::size_t want, std::size_t take, bool consume);
     task<bytes> start_read(std::size_t want, std::size_t take, bool consume);
     task<bytes> wait_then_gather(std::size_t want, std::size_t take, bool consume);
+    task<bytes> read_until_here(std::string_view delim);
+    bool on_own_loop() const noexcept;
+    template <class F>
+    auto on_owner(F make_op);
     bool read_nonblocking();
     bool send_some();
     void send_or_arm_drain();
@@ -173,6 +190,15 @@ private:
     void on_deadline();
     void cancel_read(cancel_reason why) noexcept;
     void close_socket() noexcept;
+    task<> close_here();
+
+    // TLS (lib/connection_tls.cpp): one writer coroutine drains the outbound buffer through
+    // the SSL stream; flush and close wait for its progress.
+    task<std::error_code> tls_handshake(bool server, std::chrono::milliseconds timeout);
+    void tls_start_writer();
+    task<> tls_write_loop(std::shared_ptr<connection> self);
+    task<std::error_code> tls_send_until(std::size_t limit);
+    task<> tls_close_notify();
 
     // Engine hooks (loop thread).
     void begin_shutdown() noexcept;
@@ -194,7 +220,8 @@ private:
     clock::time_point close_deadline_ = clock::time_point::max();
     std::uint64_t active_generation_ = 0;
     std::any context_;
-    connection* prev_ = nullptr; // loop's intrusive list
+    std::unique_ptr<detail::tls_session> tls_; // null for plain TCP and Unix
+    connection* prev_ = nullptr;               // loop's intrusive list
     connection* next_ = nullptr;
     cancel_reason cancel_reason_ = cancel_reason::none;
     bool reading_ = false;

@@ -5,6 +5,7 @@
 #include <corio/address.hpp>
 #include <corio/balancer.hpp>
 #include <corio/buffer/chain.hpp>
+#include <corio/client.hpp>
 #include <corio/buffer/mixed.hpp>
 #include <corio/buffer/pool.hpp>
 #include <corio/buffer/ring.hpp>
@@ -14,3 +15,4 @@
 #include <corio/logger.hpp>
 #include <corio/loop.hpp>
 #include <corio/task.hpp>
+#include <corio/tls.hpp>

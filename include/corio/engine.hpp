@@ -7,6 +7,7 @@
 #include <corio/logger.hpp>
 #include <corio/loop.hpp>
 #include <corio/task.hpp>
+#include <corio/tls.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -20,6 +21,10 @@
 namespace corio {
 
 class engine;
+struct address;
+namespace detail {
+struct tls_config;
+}
 
 /// A connection handler: a coroutine that owns the connection until it returns. When it
 /// returns (or throws, which is logged) the connection is flushed and closed.
@@ -92,8 +97,14 @@ public:
     engine& operator=(const engine&) = delete;
 
     /// Binds and listens on `url` now (errors throw, naming the address), serving each
-    /// connection with `h`. Any number of addresses; before or while running.
+    /// connection with `h`. Any number of addresses; before or while running. tcp://,
+    /// tcp4://, tcp6:// and unix://; tls:// needs the overload with tls_options.
     listener_info serve(std::string_view url, handler h);
+    /// Serves a tls:// address. Each connection's handshake (bounded by
+    /// tls.handshake_timeout) finishes before `h` sees it; a failed handshake (a plain-text
+    /// peer, a refused certificate) is logged and closes that connection only. Certificate
+    /// problems throw std::invalid_argument here, naming the file.
+    listener_info serve(std::string_view url, handler h, const tls_options& tls);
 
     /// Starts the loops and acceptors and returns.
     void start();
@@ -118,6 +129,9 @@ public:
     struct state;
 
 private:
+    friend struct engine_access;
+    listener_info serve_stream(const address& a, handler h,
+                               std::shared_ptr<detail::tls_config> tls);
     std::unique_ptr<state> state_;
 };
 

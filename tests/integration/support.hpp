@@ -192,3 +192,22 @@ inline corio::task<> echo_handler(corio::connection& conn) {
 }
 
 } // namespace test
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_future.hpp>
+#include <future>
+
+namespace test {
+
+/// Runs a coroutine on loop `index` of a running engine and returns its result (rethrowing its
+/// exception); fails the test if it takes longer than `limit`.
+template <class T>
+T run_on(corio::engine& e, corio::task<T> t, std::chrono::milliseconds limit = 10000ms,
+         std::size_t index = 0) {
+    auto fut = boost::asio::co_spawn(e.get_loop(index).get_executor(), std::move(t),
+                                     boost::asio::use_future);
+    REQUIRE(fut.wait_for(limit) == std::future_status::ready);
+    return fut.get();
+}
+
+} // namespace test
