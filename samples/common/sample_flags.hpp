@@ -1,5 +1,6 @@
 // Command-line flags every corio sample shares: --address URL (repeatable), --loops N,
-// --balancer NAME, --reuse-port, --help. Samples add their own on top.
+// --balancer NAME, --reuse-port, TLS files for tls:// addresses, --help. Samples add their
+// own on top.
 #pragma once
 
 #include <corio/corio.hpp>
@@ -17,7 +18,15 @@ namespace samples {
 struct common_flags {
     std::vector<std::string> addresses;
     corio::options options;
+    corio::tls_options tls; // for tls:// addresses
 };
+
+/// Serves `address` with `h`, with the TLS files from the flags for tls:// addresses.
+inline corio::listener_info serve(corio::engine& engine, const common_flags& flags,
+                                  const std::string& address, corio::handler h) {
+    if (address.starts_with("tls://")) return engine.serve(address, std::move(h), flags.tls);
+    return engine.serve(address, std::move(h));
+}
 
 /// Parses argv. `extra` gets the flags a sample adds (name, next argument or null) and
 /// returns how many arguments after the name it used (0 or 1), or -1 for an unknown flag.
@@ -58,6 +67,12 @@ parse_flags(int argc, char** argv, std::string_view usage, std::string_view defa
             }
         } else if (arg == "--reuse-port") {
             flags.options.reuse_port = true;
+        } else if (arg == "--tls-cert") {
+            flags.tls.certificate_file = need();
+        } else if (arg == "--tls-key") {
+            flags.tls.private_key_file = need();
+        } else if (arg == "--tls-client-ca") {
+            flags.tls.ca_file = need();
         } else {
             int used = extra ? extra(arg, value) : -1;
             if (used < 0) die("unknown flag " + std::string(arg));
@@ -70,10 +85,14 @@ parse_flags(int argc, char** argv, std::string_view usage, std::string_view defa
 
 /// The shared part of every sample's --help text.
 inline constexpr std::string_view common_usage =
-    "  --address URL      listen address, repeatable (tcp://, tcp4://, tcp6://, unix://)\n"
+    "  --address URL      listen address, repeatable (tcp://, tcp4://, tcp6://, unix://,\n"
+    "                     tls://)\n"
     "  --loops N          event loops (default: one per core)\n"
     "  --balancer NAME    least_connections (default), round_robin, source_addr_hash\n"
     "  --reuse-port       one SO_REUSEPORT acceptor per loop\n"
+    "  --tls-cert FILE    certificate chain (PEM) for tls:// addresses\n"
+    "  --tls-key FILE     private key (PEM) for tls:// addresses\n"
+    "  --tls-client-ca F  require client certificates signed by F on tls:// addresses\n"
     "  --help             this text\n";
 
 } // namespace samples

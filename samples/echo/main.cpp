@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
     auto flags = samples::parse_flags(argc, argv, usage, "tcp://127.0.0.1:9000");
     try {
         corio::engine engine(flags.options);
-        for (const auto& address : flags.addresses) engine.serve(address, echo);
+        for (const auto& address : flags.addresses) samples::serve(engine, flags, address, echo);
         engine.run();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "corio-echo: %s\n", e.what());

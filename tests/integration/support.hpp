@@ -211,3 +211,97 @@ T run_on(corio::engine& e, corio::task<T> t, std::chrono::milliseconds limit = 1
 }
 
 } // namespace test
+
+#include <csignal>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+
+namespace test {
+
+/// A sample binary run as a child process, its stderr in a temporary log; stopped with
+/// SIGTERM (then waited for) when the object goes.
+class child_process {
+public:
+    explicit child_process(std::vector<std::string> args) {
+        char path[] = "/tmp/corio-child-log-XXXXXX";
+        int fd = ::mkstemp(path);
+        REQUIRE(fd >= 0);
+        log_path_ = path;
+        pid_ = ::fork();
+        REQUIRE(pid_ >= 0);
+        if (pid_ == 0) {
+            ::dup2(fd, 2);
+            std::vector<char*> argv;
+            for (auto& a : args) argv.push_back(a.data());
+            argv.push_back(nullptr);
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
+        ::close(fd);
+    }
+    ~child_process() {
+        stop();
+        ::unlink(log_path_.c_str());
+    }
+    child_process(const child_process&) = delete;
+    child_process& operator=(const child_process&) = delete;
+
+    pid_t pid() const { return pid_; }
+    std::string log() const {
+        std::ifstream in(log_path_);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    }
+    /// Waits until the log says the server listens.
+    bool wait_listening(std::chrono::milliseconds limit = 10000ms) const {
+        return eventually([&] { return log().find("listening on") != std::string::npos; }, limit);
+    }
+    /// Resident memory in KiB (VmRSS), or 0 if unknown.
+    std::size_t rss_kib() const {
+        std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+        std::string line;
+        while (std::getline(in, line))
+            if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
+        return 0;
+    }
+    /// SIGTERM, then the exit status (-1 if it had to be killed after 10 s).
+    int stop() {
+        if (pid_ <= 0) return status_;
+        ::kill(pid_, SIGTERM);
+        auto deadline = std::chrono::steady_clock::now() + 10s;
+        int status = 0;
+        while (::waitpid(pid_, &status, WNOHANG) == 0) {
+            if (std::chrono::steady_clock::now() > deadline) {
+                ::kill(pid_, SIGKILL);
+                ::waitpid(pid_, &status, 0);
+                pid_ = -1;
+                return status_ = -1;
+            }
+            std::this_thread::sleep_for(10ms);
+        }
+        pid_ = -1;
+        return status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+
+private:
+    pid_t pid_ = -1;
+    int status_ = 0;
+    std::string log_path_;
+};
+
+/// A port the kernel picked, free again (for a child process to bind).
+inline std::uint16_t free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+    socklen_t len = sizeof sin;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len);
+    ::close(fd);
+    return ntohs(sin.sin_port);
+}
+
+} // namespace test
