@@ -35,9 +35,9 @@ std::error_code to_std(const boost::system::error_code& ec) {
     return ec;
 }
 
-// Errors a receive on an unconnected UDP socket reports for an earlier send (ICMP port or host
-// unreachable, with IP_RECVERR) or for momentary memory pressure: none is this socket's end.
-bool is_transient_receive_error(int err) noexcept {
+// Errors an unconnected UDP socket reports for an earlier send (ICMP port or host unreachable,
+// fragmentation needed), when IP_RECVERR asks for them.
+bool is_icmp_error(int err) noexcept {
     switch (err) {
     case ECONNREFUSED:
     case ECONNRESET:
@@ -47,6 +47,16 @@ bool is_transient_receive_error(int err) noexcept {
     case ENETDOWN:
     case EMSGSIZE:
     case EPROTO:
+        return true;
+    default:
+        return false;
+    }
+}
+
+// ICMP errors and momentary memory pressure: none is the end of a receiving socket.
+bool is_transient_receive_error(int err) noexcept {
+    if (is_icmp_error(err)) return true;
+    switch (err) {
     case ENOMEM:
     case ENOBUFS:
     case EINTR:
@@ -170,6 +180,7 @@ task<datagram> datagram_socket::receive() {
 std::error_code datagram_socket::try_send_to(std::string_view payload,
                                              const udp_endpoint& to) noexcept {
     if (closed_ || !socket_.is_open()) return errc::closed;
+    bool retried = false;
     for (;;) {
         ssize_t n =
             ::sendto(socket_.native_handle(), payload.data(), payload.size(),
@@ -180,6 +191,13 @@ std::error_code datagram_socket::try_send_to(std::string_view payload,
         }
         int err = errno;
         if (err == EINTR) continue;
+        // A pending ICMP error (with IP_RECVERR) is reported by whichever call comes next,
+        // this send included, and cleared by it: it was an earlier datagram's, so try once
+        // more. A real error for this destination comes back again.
+        if (!retried && is_icmp_error(err)) {
+            retried = true;
+            continue;
+        }
         if (err == EAGAIN || err == EWOULDBLOCK)
             return std::make_error_code(std::errc::operation_would_block);
         return {err, std::system_category()};
