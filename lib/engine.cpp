@@ -3,6 +3,7 @@
 #include <corio/address.hpp>
 #include <corio/engine.hpp>
 
+#include "datagram_listener.hpp"
 #include "endpoint_format.hpp"
 #include "engine_access.hpp"
 #include "socket_setup.hpp"
@@ -18,6 +19,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <cerrno>
+#include <cstring>
 #include <fmt/format.h>
 #include <mutex>
 #include <netinet/in.h>
@@ -78,6 +80,8 @@ struct engine::state {
     std::optional<asio::signal_set> signals;
     std::mutex mutex; // guards listeners and phase changes
     std::vector<std::unique_ptr<listener>> listeners;
+    std::atomic<std::size_t> datagram_handlers{0}; // running, across all datagram listeners
+    std::vector<std::unique_ptr<detail::datagram_listener>> datagram_listeners; // under mutex
     std::atomic<phase> current{phase::idle};
 
     state(engine& e, options o) : self(e), opts(std::move(o)) {}
@@ -350,7 +354,8 @@ struct engine::state {
     asio::awaitable<void> wait_for_connections(std::chrono::milliseconds limit) {
         asio::steady_timer poll(control);
         auto deadline = std::chrono::steady_clock::now() + limit;
-        while (total() > 0 && std::chrono::steady_clock::now() < deadline) {
+        while ((total() > 0 || datagram_handlers.load() > 0) &&
+               std::chrono::steady_clock::now() < deadline) {
             poll.expires_after(std::chrono::milliseconds(5));
             co_await poll.async_wait(asio::as_tuple(asio::use_awaitable));
         }
@@ -362,6 +367,10 @@ struct engine::state {
             signals->cancel(ignored);
         }
         close_acceptors();
+        {
+            std::lock_guard lock(mutex);
+            for (auto& d : datagram_listeners) d->begin_shutdown();
+        }
         for (auto* lp : loop_list) {
             lp->post([lp] {
                 engine_access::for_each(*lp,
@@ -369,6 +378,17 @@ struct engine::state {
             });
         }
         co_await wait_for_connections(opts.shutdown_timeout);
+        if (std::size_t left = datagram_handlers.load()) {
+            log(log_level::warn,
+                "{} datagram handler(s) still running after {} ms; closing their "
+                "sockets",
+                left, opts.shutdown_timeout.count());
+            {
+                std::lock_guard lock(mutex);
+                for (auto& d : datagram_listeners) d->force_close();
+            }
+            if (total() == 0) co_await wait_for_connections(std::chrono::milliseconds(1000));
+        }
         if (std::size_t left = total()) {
             log(log_level::warn, "{} connection(s) still open after {} ms; closing them", left,
                 opts.shutdown_timeout.count());
@@ -447,6 +467,8 @@ engine::engine(options opts) : state_(std::make_unique<state>(*this, std::move(o
     if (o.outbound_high_water > o.outbound_cap)
         bad("outbound_high_water", "must not exceed outbound_cap");
     if (o.listen_backlog <= 0) bad("listen_backlog", "must be > 0");
+    if (o.max_datagram_size == 0 || o.max_datagram_size > 65535)
+        bad("max_datagram_size", "must be between 1 and 65535");
     if (o.socket_recv_buffer < 0 || o.socket_send_buffer < 0)
         bad("socket_recv_buffer/socket_send_buffer", "must be >= 0");
     if (o.read_timeout.count() < 0 || o.idle_timeout.count() < 0 || o.close_timeout.count() < 0 ||
@@ -506,6 +528,11 @@ listener_info engine::serve_stream(const address& a, handler h,
     if (!h) throw std::invalid_argument(fmt::format("corio: serve('{}'): empty handler", url));
     auto& s = *state_;
     const bool unix_socket = a.scheme == scheme::unix_stream;
+    if (!a.is_stream())
+        throw std::invalid_argument(
+            fmt::format("corio: serve('{}'): {}:// is a datagram scheme: pass a "
+                        "corio::datagram_handler (a coroutine taking datagram_socket&)",
+                        url, to_string(a.scheme)));
     if (a.scheme != scheme::tcp && a.scheme != scheme::tcp4 && a.scheme != scheme::tcp6 &&
         a.scheme != scheme::tls && !unix_socket)
         throw std::invalid_argument(fmt::format("corio: serve('{}'): {}:// is not a stream scheme "
@@ -557,6 +584,37 @@ listener_info engine::serve_stream(const address& a, handler h,
     return info;
 }
 
+listener_info engine::serve(std::string_view url, datagram_handler h) {
+    if (!h) throw std::invalid_argument(fmt::format("corio: serve('{}'): empty handler", url));
+    auto& s = *state_;
+    std::vector<detail::multicast_join> joins;
+    address a = parse_address(detail::split_datagram_query(url, joins));
+    a.url = std::string(url);
+    if (a.is_stream())
+        throw std::invalid_argument(
+            fmt::format("corio: serve('{}'): a datagram handler needs a udp://, udp4:// or "
+                        "udp6:// address; {}:// is a stream scheme (pass a corio::handler)",
+                        url, to_string(a.scheme)));
+    // Name resolution and family checks are the stream ones, with the matching TCP scheme.
+    address as_tcp = a;
+    as_tcp.scheme = a.scheme == scheme::udp4   ? scheme::tcp4
+                    : a.scheme == scheme::udp6 ? scheme::tcp6
+                                               : scheme::tcp;
+    auto resolved = s.resolve(as_tcp);
+    udp_endpoint ep;
+    std::memcpy(ep.data(), resolved.data(), resolved.size());
+    ep.resize(resolved.size());
+    auto d = std::make_unique<detail::datagram_listener>(a, ep, s.loop_list, s.opts, std::move(h),
+                                                         joins, s.datagram_handlers);
+    listener_info info{a.url, d->local(), d->port()};
+    s.log(log_level::info, "serving datagrams on {} ({}, {} loop socket(s))", a.url, d->local(),
+          s.loops.size());
+    std::lock_guard lock(s.mutex);
+    if (s.current.load() == phase::running) d->start();
+    s.datagram_listeners.push_back(std::move(d));
+    return info;
+}
+
 void engine::start() {
     auto& s = *state_;
     {
@@ -583,6 +641,7 @@ void engine::start() {
             });
         }
         for (auto& l : s.listeners) s.start_accepting(*l);
+        for (auto& d : s.datagram_listeners) d->start();
         s.control_thread = std::thread([&s] {
             ::pthread_setname_np(::pthread_self(), "corio-control");
             s.control.run();

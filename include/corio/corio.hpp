@@ -10,6 +10,7 @@
 #include <corio/buffer/pool.hpp>
 #include <corio/buffer/ring.hpp>
 #include <corio/connection.hpp>
+#include <corio/datagram.hpp>
 #include <corio/engine.hpp>
 #include <corio/error.hpp>
 #include <corio/logger.hpp>

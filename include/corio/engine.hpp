@@ -4,6 +4,7 @@
 
 #include <corio/balancer.hpp>
 #include <corio/connection.hpp>
+#include <corio/datagram.hpp>
 #include <corio/logger.hpp>
 #include <corio/loop.hpp>
 #include <corio/task.hpp>
@@ -69,6 +70,10 @@ struct options {
     std::chrono::milliseconds shutdown_timeout{5000};
     /// Connections idle this long give their inbound buffer back; 0 never.
     std::chrono::milliseconds idle_release{1000};
+    /// Largest UDP payload a datagram socket accepts (1..65535); larger datagrams are dropped
+    /// and counted (datagram_socket::dropped_oversized). Each loop socket keeps a receive
+    /// buffer of this size plus one byte.
+    std::size_t max_datagram_size = 65507;
     /// Pin loop i to core i (mod cores).
     bool pin_loops = false;
     /// Stop gracefully on SIGINT and SIGTERM while running.
@@ -105,6 +110,12 @@ public:
     /// peer, a refused certificate) is logged and closes that connection only. Certificate
     /// problems throw std::invalid_argument here, naming the file.
     listener_info serve(std::string_view url, handler h, const tls_options& tls);
+    /// Binds `url` (udp://, udp4://, udp6://) with one socket per loop (SO_REUSEPORT when
+    /// there are several) and runs `h` once per socket from start() (at once if running).
+    /// Stop wakes receive() with errc::shutting_down and waits for the handlers like for
+    /// connections. "?join=GROUP" (repeatable) and "&interface=ADDRESS" join multicast groups
+    /// on the first loop's socket. Errors throw, naming the address.
+    listener_info serve(std::string_view url, datagram_handler h);
 
     /// Starts the loops and acceptors and returns.
     void start();

@@ -78,3 +78,42 @@ TEST_CASE("the counter sees allocations on loop threads (the check above can fai
     allocations_during(c, 100, 64);
     CHECK(allocations_during(c, 1000, 64) >= 1000);
 }
+
+TEST_CASE("udp echo round trips allocate nothing on the loop thread in steady state") {
+    auto opts = test::test_options(1);
+    corio::engine engine(opts);
+    auto info = engine.serve("udp://127.0.0.1:0", [](corio::datagram_socket& s) -> corio::task<> {
+        while (auto d = co_await s.receive()) co_await s.reply(d, d.payload());
+    });
+    engine.start();
+    mark_loop_threads(engine);
+    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in server{};
+    server.sin_family = AF_INET;
+    server.sin_port = htons(info.port);
+    ::inet_pton(AF_INET, "127.0.0.1", &server.sin_addr);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&server), sizeof server) == 0);
+    auto round_trips = [&](int count, std::size_t size) {
+        std::string msg(size, 'u');
+        std::string back(size + 1, '\0');
+        std::size_t before = loop_allocations.load();
+        for (int i = 0; i < count; ++i) {
+            msg[0] = static_cast<char>('a' + i % 26);
+            REQUIRE(::send(fd, msg.data(), msg.size(), 0) == static_cast<ssize_t>(size));
+            pollfd p{fd, POLLIN, 0};
+            REQUIRE(::poll(&p, 1, 5000) == 1);
+            REQUIRE(::recv(fd, back.data(), back.size(), 0) == static_cast<ssize_t>(size));
+            REQUIRE(std::string_view(back.data(), size) == msg);
+        }
+        return loop_allocations.load() - before;
+    };
+    for (std::size_t size : {16u, 1400u, 8000u}) {
+        CAPTURE(size);
+        round_trips(500, size); // warm-up: coroutine frame caches
+        CHECK(round_trips(5000, size) == 0);
+    }
+    ::close(fd);
+    engine.stop();
+    engine.wait();
+}
