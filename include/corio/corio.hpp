@@ -14,3 +14,4 @@
 #include <corio/logger.hpp>
 #include <corio/loop.hpp>
 #include <corio/task.hpp>
+#include <corio/ticker.hpp>

@@ -7,6 +7,7 @@
 #include <corio/logger.hpp>
 #include <corio/loop.hpp>
 #include <corio/task.hpp>
+#include <corio/ticker.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -115,9 +116,21 @@ public:
     /// Logs through the configured logger.
     void log(log_level level, std::string_view line) const;
 
+    /// Runs `fn` on a loop every `interval` (> 0) until it stops, is cancelled, or the engine
+    /// stops; fn returns corio::tick (the next delay, or stop), void (repeat every
+    /// `interval`), task<tick> or task<>. See <corio/ticker.hpp>. Any thread.
+    template <class F>
+    ticker every(std::chrono::nanoseconds interval, F&& fn, ticker_options opts = {}) {
+        return add_ticker(interval, detail::make_tick_function(std::forward<F>(fn), interval),
+                          opts);
+    }
+
     struct state;
 
 private:
+    ticker add_ticker(std::chrono::nanoseconds interval, detail::tick_function fn,
+                      ticker_options opts);
+
     std::unique_ptr<state> state_;
 };
 
