@@ -8,6 +8,7 @@
 #include "socket_setup.hpp"
 #include "ticker_registry.hpp"
 #include "unix_socket_path.hpp"
+#include "worker_pool.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -79,6 +80,7 @@ struct engine::state {
     std::vector<std::unique_ptr<listener>> listeners;
     std::atomic<phase> current{phase::idle};
     std::shared_ptr<detail::ticker_registry> tickers;
+    std::shared_ptr<detail::worker_pool> workers;
 
     state(engine& e, options o) : self(e), opts(std::move(o)) {}
 
@@ -412,6 +414,9 @@ engine::engine(options opts) : state_(std::make_unique<state>(*this, std::move(o
         o.shutdown_timeout.count() < 0)
         bad("timeouts", "must be >= 0");
     if (!o.logger) o.logger = null_logger();
+    if (o.worker_threads == 0 || o.worker_threads > 1024)
+        bad("worker_threads", "must be between 1 and 1024");
+    if (o.worker_queue_limit == 0) bad("worker_queue_limit", "must be > 0");
     state_->balancer = o.balancer ? o.balancer : least_connections();
     state_->limits.inbound_cap = o.inbound_cap;
     state_->limits.outbound_cap = o.outbound_cap;
@@ -424,6 +429,8 @@ engine::engine(options opts) : state_(std::make_unique<state>(*this, std::move(o
         state_->loop_list.push_back(state_->loops.back().get());
     }
     state_->tickers = std::make_shared<detail::ticker_registry>(o.logger);
+    state_->workers = std::make_shared<detail::worker_pool>(o.worker_threads, o.worker_queue_limit);
+    for (auto* lp : state_->loop_list) detail::link_pool(lp->context(), state_->workers);
 }
 
 engine::~engine() {
@@ -440,7 +447,9 @@ engine::~engine() {
         engine_access::join(*lp);
     }
     if (state_->control_thread.joinable()) state_->control_thread.join();
-    // Loop threads are gone: nothing more is posted to the loops.
+    // Loop threads are gone: workers finish what runs, queued calls are dropped (their
+    // coroutines are destroyed with the loops), and nothing more is posted to the loops.
+    state_->workers->shutdown();
     state_->tickers->loops_gone();
 }
 

@@ -13,5 +13,6 @@
 #include <corio/error.hpp>
 #include <corio/logger.hpp>
 #include <corio/loop.hpp>
+#include <corio/offload.hpp>
 #include <corio/task.hpp>
 #include <corio/ticker.hpp>

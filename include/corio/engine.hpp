@@ -69,6 +69,11 @@ struct options {
     bool pin_loops = false;
     /// Stop gracefully on SIGINT and SIGTERM while running.
     bool handle_signals = true;
+    /// Worker threads for corio::offload (started on its first call, joined when the engine
+    /// is destroyed).
+    std::size_t worker_threads = 4;
+    /// Most offload calls waiting for a free worker; one more throws errc::queue_full.
+    std::size_t worker_queue_limit = 1024;
     /// Where log lines go.
     corio::logger logger = stderr_logger();
     /// Called once all loops run and listeners accept.
