@@ -8,7 +8,9 @@
 #include "engine_access.hpp"
 #include "socket_setup.hpp"
 #include "tls_context.hpp"
+#include "ticker_registry.hpp"
 #include "unix_socket_path.hpp"
+#include "worker_pool.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -83,6 +85,8 @@ struct engine::state {
     std::atomic<std::size_t> datagram_handlers{0}; // running, across all datagram listeners
     std::vector<std::unique_ptr<detail::datagram_listener>> datagram_listeners; // under mutex
     std::atomic<phase> current{phase::idle};
+    std::shared_ptr<detail::ticker_registry> tickers;
+    std::shared_ptr<detail::worker_pool> workers;
 
     state(engine& e, options o) : self(e), opts(std::move(o)) {}
 
@@ -400,6 +404,7 @@ struct engine::state {
             }
             co_await wait_for_connections(std::chrono::milliseconds(1000));
         }
+        co_await wait_for_tickers();
         if (opts.on_shutdown) {
             try {
                 opts.on_shutdown(self);
@@ -414,6 +419,19 @@ struct engine::state {
         for (auto* lp : loop_list) engine_access::stop(*lp);
         control_work.reset();
         control.stop();
+    }
+
+    // Ticks already running when stop began (a coroutine tick may be waiting on something).
+    asio::awaitable<void> wait_for_tickers() {
+        asio::steady_timer poll(control);
+        auto deadline = std::chrono::steady_clock::now() + opts.shutdown_timeout;
+        while (tickers->running.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+            poll.expires_after(std::chrono::milliseconds(1));
+            co_await poll.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+        if (std::size_t left = tickers->running.load())
+            log(log_level::warn, "{} ticker(s) still in a tick after {} ms; stopping anyway", left,
+                opts.shutdown_timeout.count());
     }
 };
 
@@ -475,6 +493,9 @@ engine::engine(options opts) : state_(std::make_unique<state>(*this, std::move(o
         o.shutdown_timeout.count() < 0)
         bad("timeouts", "must be >= 0");
     if (!o.logger) o.logger = null_logger();
+    if (o.worker_threads == 0 || o.worker_threads > 1024)
+        bad("worker_threads", "must be between 1 and 1024");
+    if (o.worker_queue_limit == 0) bad("worker_queue_limit", "must be > 0");
     state_->balancer = o.balancer ? o.balancer : least_connections();
     state_->limits.inbound_cap = o.inbound_cap;
     state_->limits.outbound_cap = o.outbound_cap;
@@ -486,6 +507,9 @@ engine::engine(options opts) : state_(std::make_unique<state>(*this, std::move(o
         state_->loops.push_back(std::make_unique<loop>(i, o.block_size, o.read_block_size));
         state_->loop_list.push_back(state_->loops.back().get());
     }
+    state_->tickers = std::make_shared<detail::ticker_registry>(o.logger);
+    state_->workers = std::make_shared<detail::worker_pool>(o.worker_threads, o.worker_queue_limit);
+    for (auto* lp : state_->loop_list) detail::link_pool(lp->context(), state_->workers);
 }
 
 engine::~engine() {
@@ -502,6 +526,10 @@ engine::~engine() {
         engine_access::join(*lp);
     }
     if (state_->control_thread.joinable()) state_->control_thread.join();
+    // Loop threads are gone: workers finish what runs, queued calls are dropped (their
+    // coroutines are destroyed with the loops), and nothing more is posted to the loops.
+    state_->workers->shutdown();
+    state_->tickers->loops_gone();
 }
 
 listener_info engine::serve(std::string_view url, handler h) {
@@ -666,6 +694,7 @@ void engine::stop() {
     auto& s = *state_;
     phase expected = phase::running;
     if (s.current.compare_exchange_strong(expected, phase::stopping)) {
+        s.tickers->close(); // no tick starts once stop() has returned
         asio::co_spawn(s.control, s.graceful_stop(), asio::detached);
         return;
     }
@@ -691,6 +720,18 @@ const options& engine::get_options() const noexcept {
 }
 void engine::log(log_level level, std::string_view line) const {
     if (state_->opts.logger) state_->opts.logger(level, line);
+}
+
+ticker engine::add_ticker(std::chrono::nanoseconds interval, detail::tick_function fn,
+                          ticker_options o) {
+    auto& s = *state_;
+    if (interval.count() <= 0) throw std::invalid_argument("corio: every(): interval must be > 0");
+    if (o.loop >= s.loops.size())
+        throw std::invalid_argument(
+            fmt::format("corio: every(): loop {} out of range ({} loops)", o.loop, s.loops.size()));
+    phase p = s.current.load();
+    return s.tickers->start(*s.loops[o.loop], interval, std::move(fn), o.immediate,
+                            p == phase::idle || p == phase::running);
 }
 
 } // namespace corio

@@ -15,5 +15,7 @@
 #include <corio/error.hpp>
 #include <corio/logger.hpp>
 #include <corio/loop.hpp>
+#include <corio/offload.hpp>
 #include <corio/task.hpp>
 #include <corio/tls.hpp>
+#include <corio/ticker.hpp>

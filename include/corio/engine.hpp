@@ -9,6 +9,7 @@
 #include <corio/loop.hpp>
 #include <corio/task.hpp>
 #include <corio/tls.hpp>
+#include <corio/ticker.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -78,6 +79,11 @@ struct options {
     bool pin_loops = false;
     /// Stop gracefully on SIGINT and SIGTERM while running.
     bool handle_signals = true;
+    /// Worker threads for corio::offload (started on its first call, joined when the engine
+    /// is destroyed).
+    std::size_t worker_threads = 4;
+    /// Most offload calls waiting for a free worker; one more throws errc::queue_full.
+    std::size_t worker_queue_limit = 1024;
     /// Where log lines go.
     corio::logger logger = stderr_logger();
     /// Called once all loops run and listeners accept.
@@ -137,12 +143,24 @@ public:
     /// Logs through the configured logger.
     void log(log_level level, std::string_view line) const;
 
+    /// Runs `fn` on a loop every `interval` (> 0) until it stops, is cancelled, or the engine
+    /// stops; fn returns corio::tick (the next delay, or stop), void (repeat every
+    /// `interval`), task<tick> or task<>. See <corio/ticker.hpp>. Any thread.
+    template <class F>
+    ticker every(std::chrono::nanoseconds interval, F&& fn, ticker_options opts = {}) {
+        return add_ticker(interval, detail::make_tick_function(std::forward<F>(fn), interval),
+                          opts);
+    }
+
     struct state;
 
 private:
     friend struct engine_access;
     listener_info serve_stream(const address& a, handler h,
                                std::shared_ptr<detail::tls_config> tls);
+    ticker add_ticker(std::chrono::nanoseconds interval, detail::tick_function fn,
+                      ticker_options opts);
+
     std::unique_ptr<state> state_;
 };
 
