@@ -5,9 +5,11 @@
 #
 # Env knobs: DURATION (s, default 5)  WARMUP (s, default 1)  REPEAT (default 3)
 #   CASES   names to run, comma/space separated (default: all, see below)
-#   SERVERS subset of "epoll asio corio"       IDLE idle conns (default 10000; 0 skips)
+#   SERVERS subset of "epoll asio corio corio-uring" (default: the first three; corio-uring
+#           is corio-echo from an -Dio_uring=enabled build)   IDLE idle conns (default 10000; 0 skips)
 #   IDLE_HOLD seconds the idle connections are held (default 5)
 #   BUILD   meson build dir holding samples/echo/corio-echo (default ../build)
+#   URING_BUILD  the same from an io_uring build (default ../build-uring)
 #   PORT    first TCP port to use (default 19400)   OUT (default perf/out)
 #   SERVER_CPU / LOAD_CPU  cores to pin to (default 0 / 1)   CC, CXX
 set -uo pipefail
@@ -29,6 +31,7 @@ LOAD_CPU=${LOAD_CPU:-1}
 CC=${CC:-gcc}
 CXX=${CXX:-g++}
 CORIO=$BUILD/samples/echo/corio-echo
+CORIO_URING=${URING_BUILD:-$ROOT/build-uring}/samples/echo/corio-echo
 
 # name conns size depth
 ALL_CASES=(
@@ -100,7 +103,15 @@ for s in ${SERVERS//,/ }; do
                 NOTES+=("corio skipped: $CORIO not found.")
             fi
             ;;
-        *) die "unknown server '$s' (epoll, asio, corio)" ;;
+        corio-uring)
+            if [[ -x $CORIO_URING ]]; then
+                servers+=(corio-uring)
+            else
+                log "run-echo: $CORIO_URING not found (meson setup build-uring -Dio_uring=enabled); skipping"
+                NOTES+=("corio-uring skipped: $CORIO_URING not found.")
+            fi
+            ;;
+        *) die "unknown server '$s' (epoll, asio, corio, corio-uring)" ;;
     esac
 done
 ((${#servers[@]})) || die "no server to run"
@@ -124,7 +135,7 @@ if [[ $nofile != unlimited ]] && ((IDLE + 64 > nofile)); then
     IDLE=$((nofile - 64))
 fi
 
-label() { case $1 in epoll) echo "epoll (ceiling)" ;; asio) echo "asio" ;; corio) echo "corio" ;; esac; }
+label() { case $1 in epoll) echo "epoll (ceiling)" ;; asio) echo "asio" ;; corio) echo "corio" ;; corio-uring) echo "corio io_uring" ;; esac; }
 
 # --- servers ------------------------------------------------------------------
 
@@ -147,6 +158,7 @@ start_server() {
         epoll) taskset -c "$SERVER_CPU" "$OUT/epoll_echo" "$SERVER_PORT" >"$logf" 2>&1 & ;;
         asio) taskset -c "$SERVER_CPU" "$OUT/asio_echo" "$SERVER_PORT" >"$logf" 2>&1 & ;;
         corio) taskset -c "$SERVER_CPU" "$CORIO" --address "tcp://127.0.0.1:$SERVER_PORT" --loops 1 >"$logf" 2>&1 & ;;
+        corio-uring) taskset -c "$SERVER_CPU" "$CORIO_URING" --address "tcp://127.0.0.1:$SERVER_PORT" --loops 1 >"$logf" 2>&1 & ;;
     esac
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
@@ -315,6 +327,20 @@ report() {
         echo "| $c | $(ratio "$tc" "$te") | $(ratio "$tc" "$ta") | $(ratio "$cc" "$ce") | $(ratio "$cc" "$ca")" \
             "| $(ratio "$ta" "$te") | $(ratio "$ca" "$ce") |"
     done
+    if [[ " ${servers[*]} " == *" corio-uring "* ]]; then
+        echo
+        echo "io_uring against epoll, both corio (throughput: higher is better; CPU per message: lower is better):"
+        echo
+        echo "| case | msgs/s io_uring/epoll | CPU/msg io_uring/epoll |"
+        echo "|---|---:|---:|"
+        local tu cu
+        for c in "${cases[@]}"; do
+            c=${c%% *}
+            tc=$(median "$c" corio msgs_per_s); tu=$(median "$c" corio-uring msgs_per_s)
+            cc=$(median "$c" corio cpu_us_per_msg); cu=$(median "$c" corio-uring cpu_us_per_msg)
+            echo "| $c | $(ratio "$tu" "$tc") | $(ratio "$cu" "$cc") |"
+        done
+    fi
     if ((${#IDLE_ROWS[@]})); then
         echo
         echo "Idle connections (server VmRSS before and while holding them; kernel socket memory not included):"
