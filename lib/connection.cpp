@@ -200,6 +200,7 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
             if (restart_read_clock) read_started_ = clock::now();
             schedule_check(read_started_ + limits_.read_timeout);
         }
+        if (read_deadline_passed()) co_return bytes{};
         restart_read_clock = true;
         reading_ = true;
         cancel_reason_ = cancel_reason::none;
@@ -286,6 +287,7 @@ task<bytes> connection::wait_then_gather(std::size_t want, std::size_t take, boo
         read_started_ = clock::now();
         schedule_check(read_started_ + limits_.read_timeout);
     }
+    if (read_deadline_passed()) co_return bytes{};
     reading_ = true;
     cancel_reason_ = cancel_reason::none;
     auto [ec, n] =
@@ -584,6 +586,33 @@ void connection::park_if_idle(std::uint64_t generation) noexcept {
 
 // ---- deadlines --------------------------------------------------------------------------
 
+// Before a read waits: true (and the read fails with timed_out) if the read deadline has
+// passed; otherwise the deadline timer covers it.
+bool connection::read_deadline_passed() {
+    if (read_deadline_ == clock::time_point::max()) return false;
+    if (clock::now() >= read_deadline_) {
+        read_timed_out_ = true;
+        fail_read(errc::timed_out);
+        return true;
+    }
+    schedule_check(read_deadline_);
+    return false;
+}
+
+void connection::set_read_deadline(clock::time_point when) {
+    if (!on_own_loop()) {
+        loop_.post([self = shared_from_this(), when] { self->set_read_deadline(when); });
+        return;
+    }
+    read_deadline_ = when;
+    if (reading_ && when != clock::time_point::max()) {
+        if (clock::now() >= when)
+            cancel_read(cancel_reason::timeout);
+        else
+            schedule_check(when);
+    }
+}
+
 void connection::set_read_timeout(std::chrono::milliseconds timeout) {
     limits_.read_timeout = timeout;
     if (reading_ && timeout.count() > 0) {
@@ -637,11 +666,13 @@ void connection::on_deadline() {
         }
         next = std::min(next, due);
     }
-    if (limits_.read_timeout.count() > 0 && reading_) {
-        auto due = read_started_ + limits_.read_timeout;
+    if (reading_) {
+        auto due = read_deadline_;
+        if (limits_.read_timeout.count() > 0)
+            due = std::min(due, read_started_ + limits_.read_timeout);
         if (now >= due)
             cancel_read(cancel_reason::timeout);
-        else
+        else if (due != clock::time_point::max())
             next = std::min(next, due);
     }
     if (next != clock::time_point::max()) schedule_check(next);

@@ -149,6 +149,12 @@ public:
     /// No bytes moved either way for this long: the connection fails with errc::timed_out.
     /// 0 disables.
     void set_idle_timeout(std::chrono::milliseconds timeout);
+    /// Go's SetReadDeadline: a read still waiting at `when`, or started after it, returns
+    /// empty with errc::timed_out; the connection stays usable, and a later deadline (or
+    /// clock::time_point::max(): none) lets reads go on. Combines with the read timeout:
+    /// whichever comes first.
+    void set_read_deadline(clock::time_point when);
+    clock::time_point read_deadline() const noexcept { return read_deadline_; }
 
     // ---- user context -----------------------------------------------------------------
 
@@ -176,6 +182,7 @@ private:
     task<bytes> wait_then_gather(std::size_t want, std::size_t take, bool consume);
     task<bytes> read_until_here(std::string_view delim);
     bool on_own_loop() const noexcept;
+    bool read_deadline_passed();
     template <class F>
     auto on_owner(F make_op);
     bool read_nonblocking();
@@ -218,6 +225,7 @@ private:
     clock::time_point last_activity_{};
     clock::time_point read_started_{};
     clock::time_point close_deadline_ = clock::time_point::max();
+    clock::time_point read_deadline_ = clock::time_point::max();
     std::uint64_t active_generation_ = 0;
     std::any context_;
     std::unique_ptr<detail::tls_session> tls_; // null for plain TCP and Unix
