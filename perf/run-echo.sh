@@ -314,6 +314,7 @@ report() {
                 "| $(fmt 0 "$(median "$c" "$s" load_cpu_pct)") |"
         done
     done
+    if [[ " ${servers[*]} " == *" epoll "* || " ${servers[*]} " == *" asio "* ]]; then
     echo
     echo "Ratios of medians (throughput: higher is better; CPU per message: lower is better):"
     echo
@@ -327,6 +328,7 @@ report() {
         echo "| $c | $(ratio "$tc" "$te") | $(ratio "$tc" "$ta") | $(ratio "$cc" "$ce") | $(ratio "$cc" "$ca")" \
             "| $(ratio "$ta" "$te") | $(ratio "$ca" "$ce") |"
     done
+    fi
     if [[ " ${servers[*]} " == *" corio-uring "* ]]; then
         echo
         echo "io_uring against epoll, both corio (throughput: higher is better; CPU per message: lower is better):"
