@@ -614,6 +614,10 @@ void connection::set_read_deadline(clock::time_point when) {
 }
 
 void connection::set_read_timeout(std::chrono::milliseconds timeout) {
+    if (!on_own_loop()) {
+        loop_.post([self = shared_from_this(), timeout] { self->set_read_timeout(timeout); });
+        return;
+    }
     limits_.read_timeout = timeout;
     if (reading_ && timeout.count() > 0) {
         read_started_ = clock::now();
@@ -622,6 +626,10 @@ void connection::set_read_timeout(std::chrono::milliseconds timeout) {
 }
 
 void connection::set_idle_timeout(std::chrono::milliseconds timeout) {
+    if (!on_own_loop()) {
+        loop_.post([self = shared_from_this(), timeout] { self->set_idle_timeout(timeout); });
+        return;
+    }
     limits_.idle_timeout = timeout;
     if (timeout.count() > 0) {
         last_activity_ = clock::now();

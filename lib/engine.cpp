@@ -7,8 +7,8 @@
 #include "endpoint_format.hpp"
 #include "engine_access.hpp"
 #include "socket_setup.hpp"
-#include "tls_context.hpp"
 #include "ticker_registry.hpp"
+#include "tls_context.hpp"
 #include "unix_socket_path.hpp"
 #include "worker_pool.hpp"
 
@@ -279,8 +279,10 @@ struct engine::state {
         auto ec =
             co_await engine_access::tls_handshake(*conn, true, l.tls->options.handshake_timeout);
         if (ec) {
-            log(log_level::warn, "tls handshake with {} on {} failed: {}", conn->remote_address(),
-                l.addr.url, detail::describe_tls_error(ec, engine_access::tls(*conn)));
+            // A peer gone before saying anything (a port probe) is not worth a warning.
+            log(ec == errc::eof ? log_level::debug : log_level::warn,
+                "tls handshake with {} on {} failed: {}", conn->remote_address(), l.addr.url,
+                detail::describe_tls_error(ec, engine_access::tls(*conn)));
             co_return;
         }
         co_await (*l.serve)(*conn);
@@ -304,7 +306,9 @@ struct engine::state {
             engine_access::detach(lp, *conn);
             engine_access::count(lp).fetch_sub(1, std::memory_order_relaxed);
         };
-        if (conn->outbound_buffered() == 0 || !conn->is_open()) {
+        // TLS always closes through close(): the writer may still hold a chunk in flight,
+        // and close_notify goes out there.
+        if ((conn->outbound_buffered() == 0 && !conn->is_tls()) || !conn->is_open()) {
             engine_access::close_now(*conn);
             forget();
             return;

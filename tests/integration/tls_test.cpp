@@ -280,3 +280,32 @@ TEST_CASE("tls: bad tls options are refused at serve and dial time") {
     CHECK_THROWS_AS(e.serve("tcp://127.0.0.1:0", test::echo_handler, server_tls()),
                     std::invalid_argument);
 }
+
+TEST_CASE("tls: a handler that returns with a backlog still delivers all of it") {
+    constexpr std::size_t total = 3u << 20; // over the high-water mark: flush leaves a backlog
+    corio::engine e(test::test_options(2));
+    auto port = e.serve(
+                     "tls://127.0.0.1:0",
+                     [](corio::connection& c) -> corio::task<> {
+                         c.write(random_bytes(total, 9));
+                         co_await c.flush();
+                         // Returning hands the rest to the engine's close.
+                     },
+                     server_tls())
+                    .port;
+    e.start();
+    auto drain = [&]() -> corio::task<std::string> {
+        auto conn =
+            co_await corio::dial(e, "tls://localhost:" + std::to_string(port), trusting_dial());
+        std::string got;
+        while (auto b = co_await conn->read()) {
+            got += b;
+            conn->discard(b.size());
+        }
+        CHECK(conn->error() == corio::errc::eof);
+        co_return got;
+    };
+    CHECK(test::run_on(e, drain(), 30000ms) == random_bytes(total, 9));
+    e.stop();
+    e.wait();
+}
