@@ -11,21 +11,6 @@ using namespace std::chrono_literals;
 
 const corio::dial_options plain;
 
-corio::task<std::string> round_trip(corio::engine& e, std::string url, std::string payload,
-                                    corio::dial_options opts) {
-    auto conn = co_await corio::dial(e, url, opts);
-    conn->write(payload);
-    co_await conn->flush();
-    std::string got;
-    while (got.size() < payload.size()) {
-        auto b = co_await conn->read();
-        if (!b) break;
-        got += b;
-        conn->discard(b.size());
-    }
-    co_return got;
-}
-
 } // namespace
 
 TEST_CASE("dial: tcp by address and by name, unix by path, each echoed") {
@@ -35,11 +20,14 @@ TEST_CASE("dial: tcp by address and by name, unix by path, each echoed") {
     e.serve("unix://" + path, test::echo_handler);
     e.start();
     std::string p = std::to_string(port);
-    CHECK(test::run_on(e, round_trip(e, "tcp://127.0.0.1:" + p, "by address", plain)) ==
+    CHECK(test::run_on(e, test::dial_round_trip(e, "tcp://127.0.0.1:" + p, "by address", plain)) ==
           "by address");
-    CHECK(test::run_on(e, round_trip(e, "tcp://localhost:" + p, "by name", plain)) == "by name");
-    CHECK(test::run_on(e, round_trip(e, "tcp4://localhost:" + p, "v4 only", plain)) == "v4 only");
-    CHECK(test::run_on(e, round_trip(e, "unix://" + path, "over unix", plain)) == "over unix");
+    CHECK(test::run_on(e, test::dial_round_trip(e, "tcp://localhost:" + p, "by name", plain)) ==
+          "by name");
+    CHECK(test::run_on(e, test::dial_round_trip(e, "tcp4://localhost:" + p, "v4 only", plain)) ==
+          "v4 only");
+    CHECK(test::run_on(e, test::dial_round_trip(e, "unix://" + path, "over unix", plain)) ==
+          "over unix");
     e.stop();
     e.wait();
 }
@@ -58,16 +46,17 @@ TEST_CASE("dial: refused, unresolvable and timed-out connects throw, naming the 
     ::close(probe);
     std::string refused_url = "tcp://127.0.0.1:" + std::to_string(ntohs(sin.sin_port));
     try {
-        test::run_on(e, round_trip(e, refused_url, "x", plain));
+        test::run_on(e, test::dial_round_trip(e, refused_url, "x", plain));
         FAIL("connect should be refused");
     } catch (const std::system_error& ex) {
         CHECK(ex.code() == std::errc::connection_refused);
         CHECK(std::string(ex.what()).find(refused_url) != std::string::npos);
     }
 
-    CHECK_THROWS_AS(test::run_on(e, round_trip(e, "tcp://no-such-host.invalid:80", "x", plain)),
-                    std::system_error);
-    CHECK_THROWS_AS(test::run_on(e, round_trip(e, "udp://127.0.0.1:9", "x", plain)),
+    CHECK_THROWS_AS(
+        test::run_on(e, test::dial_round_trip(e, "tcp://no-such-host.invalid:80", "x", plain)),
+        std::system_error);
+    CHECK_THROWS_AS(test::run_on(e, test::dial_round_trip(e, "udp://127.0.0.1:9", "x", plain)),
                     std::invalid_argument);
 
     // A listener whose accept queue is full drops further SYNs: the connect hangs until the
@@ -90,7 +79,8 @@ TEST_CASE("dial: refused, unresolvable and timed-out connects throw, naming the 
     auto t0 = std::chrono::steady_clock::now();
     try {
         test::run_on(
-            e, round_trip(e, "tcp://127.0.0.1:" + std::to_string(ntohs(sin.sin_port)), "x", quick));
+            e, test::dial_round_trip(e, "tcp://127.0.0.1:" + std::to_string(ntohs(sin.sin_port)),
+                                     "x", quick));
         FAIL("connect should time out");
     } catch (const std::system_error& ex) {
         CHECK(ex.code() == corio::errc::timed_out);

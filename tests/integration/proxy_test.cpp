@@ -171,21 +171,7 @@ TEST_CASE("proxy: tls in front, tls to the upstream, bytes intact") {
         corio::dial_options o;
         o.tls.ca_file = f.cert;
         auto conn = co_await corio::dial(e, "tls://localhost:" + std::to_string(port), o);
-        auto writer = [&]() -> corio::task<> {
-            conn->write(payload);
-            co_await conn->flush();
-        };
-        std::string got;
-        auto reader = [&]() -> corio::task<> {
-            while (got.size() < payload.size()) {
-                auto b = co_await conn->read();
-                if (!b) break;
-                got += b;
-                conn->discard(b.size());
-            }
-        };
-        co_await (writer() && reader());
-        co_return got;
+        co_return co_await test::round_trip(*conn, payload);
     };
     CHECK(test::run_on(e, round(), 30000ms) == payload);
     CHECK(proxy.log().find("failed") == std::string::npos);

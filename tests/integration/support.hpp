@@ -305,3 +305,52 @@ inline std::uint16_t free_port() {
 }
 
 } // namespace test
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
+namespace test {
+
+/// Writes `payload` in writes of at most `chunk` bytes, each flushed (`after_flush`, if set,
+/// sees the connection after each flush), while reading as many bytes back: an echo keeps up
+/// only if both directions move. Returns what came back (shorter if the stream ended).
+inline corio::task<std::string>
+round_trip_in_chunks(corio::connection& conn, std::string_view payload, std::size_t chunk,
+                     std::function<void(corio::connection&)> after_flush) {
+    using namespace boost::asio::experimental::awaitable_operators;
+    auto writer = [&]() -> corio::task<> {
+        for (std::size_t sent = 0; sent < payload.size();) {
+            std::size_t n = std::min(chunk, payload.size() - sent);
+            conn.write(payload.substr(sent, n));
+            sent += n;
+            auto failed = co_await conn.flush();
+            if (failed) co_return;
+            if (after_flush) after_flush(conn);
+        }
+    };
+    std::string got;
+    auto reader = [&]() -> corio::task<> {
+        while (got.size() < payload.size()) {
+            auto b = co_await conn.read();
+            if (!b) break;
+            got += b;
+            conn.discard(b.size());
+        }
+    };
+    co_await (writer() && reader());
+    co_return got;
+}
+
+/// round_trip_in_chunks with one write. (Not a default argument: g++ 12 mishandles coroutine
+/// parameters that come from default arguments.)
+inline corio::task<std::string> round_trip(corio::connection& conn, std::string_view payload) {
+    return round_trip_in_chunks(conn, payload, payload.size() + 1, {});
+}
+
+/// Dials `url` and round-trips `payload` over the new connection.
+inline corio::task<std::string> dial_round_trip(corio::engine& e, std::string url,
+                                                std::string payload, corio::dial_options opts) {
+    auto conn = co_await corio::dial(e, std::move(url), std::move(opts));
+    co_return co_await round_trip(*conn, payload);
+}
+
+} // namespace test

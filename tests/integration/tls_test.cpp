@@ -47,22 +47,6 @@ std::string shell(const std::string& cmd) {
     return out;
 }
 
-// Dials, sends `payload`, reads the same number of bytes back.
-corio::task<std::string> dial_round_trip(corio::engine& e, std::string url, std::string payload,
-                                         corio::dial_options opts) {
-    auto conn = co_await corio::dial(e, url, opts);
-    conn->write(payload);
-    co_await conn->flush();
-    std::string got;
-    while (got.size() < payload.size()) {
-        auto b = co_await conn->read();
-        if (!b) break;
-        got += b;
-        conn->discard(b.size());
-    }
-    co_return got;
-}
-
 std::string random_bytes(std::size_t n, unsigned seed) {
     std::mt19937 rng(seed);
     std::string s(n, '\0');
@@ -96,15 +80,15 @@ TEST_CASE("tls: corio dial against a corio tls server, ALPN chosen, echo intact"
     opts.tls.alpn = {"http/1.1"};
     std::string url = "tls://localhost:" + std::to_string(port);
     auto payload = random_bytes(100000, 1);
-    CHECK(test::run_on(e, dial_round_trip(e, url, payload, opts)) == payload);
+    CHECK(test::run_on(e, test::dial_round_trip(e, url, payload, opts)) == payload);
     CHECK(saw_tls.load());
     {
         std::lock_guard lock(m);
         CHECK(alpn_seen == "http/1.1");
     }
     // By IP: the certificate names 127.0.0.1 too.
-    CHECK(test::run_on(e, dial_round_trip(e, "tls://127.0.0.1:" + std::to_string(port), "abc",
-                                          opts)) == "abc");
+    CHECK(test::run_on(e, test::dial_round_trip(e, "tls://127.0.0.1:" + std::to_string(port), "abc",
+                                                opts)) == "abc");
     e.stop();
     e.wait();
 }
@@ -152,7 +136,8 @@ TEST_CASE("tls: plain text and silence on a tls port close that connection only"
     CHECK(test::eventually([&] { return logs.count_containing("tls handshake with") >= 2; }));
     // Still serving TLS.
     std::string url = "tls://localhost:" + std::to_string(port);
-    CHECK(test::run_on(e, dial_round_trip(e, url, "still here", trusting_dial())) == "still here");
+    CHECK(test::run_on(e, test::dial_round_trip(e, url, "still here", trusting_dial())) ==
+          "still here");
     e.stop();
     e.wait();
 }
@@ -169,7 +154,7 @@ TEST_CASE("tls: dial refuses expired, wrong-host and untrusted certificates") {
 
     auto expect_refused = [&](std::string url, corio::dial_options opts, std::string_view why) {
         try {
-            test::run_on(e, dial_round_trip(e, url, "x", opts));
+            test::run_on(e, test::dial_round_trip(e, url, "x", opts));
             FAIL("dial to " << url << " should have failed");
         } catch (const std::system_error& ex) {
             std::string what = ex.what();
@@ -191,8 +176,8 @@ TEST_CASE("tls: dial refuses expired, wrong-host and untrusted certificates") {
     // Without verification the same server is reachable.
     corio::dial_options unverified;
     unverified.tls.verify_peer = false;
-    CHECK(test::run_on(e, dial_round_trip(e, "tls://127.0.0.1:" + std::to_string(good_port), "ok",
-                                          unverified)) == "ok");
+    CHECK(test::run_on(e, test::dial_round_trip(e, "tls://127.0.0.1:" + std::to_string(good_port),
+                                                "ok", unverified)) == "ok");
     e.stop();
     e.wait();
 }
@@ -210,13 +195,13 @@ TEST_CASE("tls: a listener with ca_file requires a client certificate") {
     auto with_cert = trusting_dial();
     with_cert.tls.certificate_file = f.client_cert;
     with_cert.tls.private_key_file = f.client_key;
-    CHECK(test::run_on(e, dial_round_trip(e, url, "mutual", with_cert)) == "mutual");
+    CHECK(test::run_on(e, test::dial_round_trip(e, url, "mutual", with_cert)) == "mutual");
 
     // Without a certificate: TLS 1.3 finishes the client's handshake before the server
     // checks, so the refusal shows as a failed dial or as a connection closed at once.
     bool refused = false;
     try {
-        refused = test::run_on(e, dial_round_trip(e, url, "anon", trusting_dial())) != "anon";
+        refused = test::run_on(e, test::dial_round_trip(e, url, "anon", trusting_dial())) != "anon";
     } catch (const std::system_error&) {
         refused = true;
     }
@@ -237,28 +222,9 @@ TEST_CASE("tls: 16 MiB each way through a small high-water mark stays intact") {
         using namespace boost::asio::experimental::awaitable_operators;
         auto conn =
             co_await corio::dial(e, "tls://localhost:" + std::to_string(port), trusting_dial());
-        // Write and read at once: the echo only keeps up if both directions move.
-        auto writer = [&]() -> corio::task<> {
-            for (std::size_t sent = 0; sent < payload.size();) {
-                std::size_t n = std::min<std::size_t>(256 * 1024, payload.size() - sent);
-                conn->write(std::string_view(payload).substr(sent, n));
-                sent += n;
-                auto failed = co_await conn->flush();
-                if (failed) co_return;
-                CHECK(conn->outbound_buffered() <= 64 * 1024);
-            }
-        };
-        std::string got;
-        auto reader = [&]() -> corio::task<> {
-            while (got.size() < payload.size()) {
-                auto b = co_await conn->read();
-                if (!b) break;
-                got += b;
-                conn->discard(b.size());
-            }
-        };
-        co_await (writer() && reader());
-        co_return got;
+        co_return co_await test::round_trip_in_chunks(
+            *conn, payload, 256 * 1024,
+            [](corio::connection& c) { CHECK(c.outbound_buffered() <= 64 * 1024); });
     };
     auto got = test::run_on(e, round(), 60000ms);
     CHECK(got.size() == payload.size());
