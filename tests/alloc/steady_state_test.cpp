@@ -93,17 +93,18 @@ TEST_CASE("udp echo round trips allocate nothing on the loop thread in steady st
     server.sin_family = AF_INET;
     server.sin_port = htons(info.port);
     ::inet_pton(AF_INET, "127.0.0.1", &server.sin_addr);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&server), sizeof server) == 0);
+    REQUIRE(test::connect_retry(fd, reinterpret_cast<sockaddr*>(&server), sizeof server) == 0);
     auto round_trips = [&](int count, std::size_t size) {
         std::string msg(size, 'u');
         std::string back(size + 1, '\0');
         std::size_t before = loop_allocations.load();
         for (int i = 0; i < count; ++i) {
             msg[0] = static_cast<char>('a' + i % 26);
-            REQUIRE(::send(fd, msg.data(), msg.size(), 0) == static_cast<ssize_t>(size));
+            REQUIRE(test::send_retry(fd, msg.data(), msg.size(), 0) == static_cast<ssize_t>(size));
             pollfd p{fd, POLLIN, 0};
-            REQUIRE(::poll(&p, 1, 5000) == 1);
-            REQUIRE(::recv(fd, back.data(), back.size(), 0) == static_cast<ssize_t>(size));
+            REQUIRE(test::poll_retry(&p, 1, 5000) == 1);
+            REQUIRE(test::recv_retry(fd, back.data(), back.size(), 0) ==
+                    static_cast<ssize_t>(size));
             REQUIRE(std::string_view(back.data(), size) == msg);
         }
         return loop_allocations.load() - before;

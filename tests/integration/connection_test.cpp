@@ -58,9 +58,9 @@ void set_send_timeout(test::client& c, std::chrono::milliseconds limit) {
 // True if the next thing the client sees within `limit` is a clean EOF (no data, no reset).
 bool at_eof(test::client& c, std::chrono::milliseconds limit = 2000ms) {
     pollfd p{c.fd(), POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(limit.count())) <= 0) return false;
+    if (test::poll_retry(&p, 1, static_cast<int>(limit.count())) <= 0) return false;
     char b;
-    return ::recv(c.fd(), &b, 1, 0) == 0;
+    return test::recv_retry(c.fd(), &b, 1, 0) == 0;
 }
 
 std::uint16_t local_port(test::client& c) {
@@ -88,10 +88,10 @@ pattern_read read_pattern(test::client& c, std::size_t total, std::chrono::milli
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
         if (left.count() <= 0) break;
         pollfd p{c.fd(), POLLIN, 0};
-        if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+        if (test::poll_retry(&p, 1, static_cast<int>(left.count())) <= 0) break;
         bool slow = steady::now() - start < slow_for;
         std::size_t want = std::min(slow ? std::size_t{2048} : buf.size(), total - r.received);
-        ssize_t k = ::recv(c.fd(), buf.data(), want, 0);
+        ssize_t k = test::recv_retry(c.fd(), buf.data(), want, 0);
         if (k <= 0) break;
         for (ssize_t i = 0; i < k && r.first_bad == SIZE_MAX; ++i)
             if (buf[static_cast<std::size_t>(i)] !=

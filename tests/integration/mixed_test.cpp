@@ -26,12 +26,12 @@ std::string unix_ask(const std::string& path, const std::string& what) {
     sockaddr_un sun{};
     sun.sun_family = AF_UNIX;
     std::memcpy(sun.sun_path, path.data(), path.size());
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&sun), sizeof sun) == 0);
+    REQUIRE(test::connect_retry(fd, reinterpret_cast<sockaddr*>(&sun), sizeof sun) == 0);
     timeval tv{5, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::send(fd, what.data(), what.size(), MSG_NOSIGNAL);
+    test::send_retry(fd, what.data(), what.size(), MSG_NOSIGNAL);
     char buf[256];
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    ssize_t n = test::recv_retry(fd, buf, sizeof buf, 0);
     ::close(fd);
     return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
 }
@@ -46,9 +46,10 @@ std::string udp_ask(std::uint16_t port, const std::string& what) {
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     std::string got;
     for (int attempt = 0; attempt < 5 && got.empty(); ++attempt) {
-        ::sendto(fd, what.data(), what.size(), 0, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+        test::sendto_retry(fd, what.data(), what.size(), 0, reinterpret_cast<sockaddr*>(&sin),
+                           sizeof sin);
         char buf[256];
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        ssize_t n = test::recv_retry(fd, buf, sizeof buf, 0);
         if (n > 0) got.assign(buf, static_cast<std::size_t>(n));
     }
     ::close(fd);

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <arpa/inet.h>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <functional>
@@ -25,6 +26,51 @@
 namespace test {
 
 using namespace std::chrono_literals;
+
+// Blocking calls that go on after EINTR. On io_uring builds the kernel interrupts blocking
+// calls of a thread that submitted to a ring (its task-work notification), and a socket call
+// with SO_RCVTIMEO then fails with EINTR instead of restarting: test clients must retry.
+inline ssize_t recv_retry(int fd, void* buf, std::size_t n, int flags) {
+    ssize_t r;
+    do r = ::recv(fd, buf, n, flags);
+    while (r < 0 && errno == EINTR);
+    return r;
+}
+inline ssize_t send_retry(int fd, const void* buf, std::size_t n, int flags) {
+    ssize_t r;
+    do r = ::send(fd, buf, n, flags);
+    while (r < 0 && errno == EINTR);
+    return r;
+}
+inline ssize_t sendto_retry(int fd, const void* buf, std::size_t n, int flags, const sockaddr* to,
+                            socklen_t len) {
+    ssize_t r;
+    do r = ::sendto(fd, buf, n, flags, to, len);
+    while (r < 0 && errno == EINTR);
+    return r;
+}
+/// poll() that goes on after EINTR (with the full timeout again: callers bound their loops).
+inline int poll_retry(pollfd* fds, nfds_t n, int timeout_ms) {
+    int r;
+    do r = ::poll(fds, n, timeout_ms);
+    while (r < 0 && errno == EINTR);
+    return r;
+}
+/// A blocking connect that, once interrupted, waits for the connection it started (up to 5 s).
+inline int connect_retry(int fd, const sockaddr* addr, socklen_t len) {
+    if (::connect(fd, addr, len) == 0) return 0;
+    if (errno != EINTR) return -1;
+    pollfd p{fd, POLLOUT, 0};
+    if (poll_retry(&p, 1, 5000) <= 0) return -1;
+    int err = 0;
+    socklen_t err_len = sizeof err;
+    ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &err_len);
+    if (err != 0) {
+        errno = err;
+        return -1;
+    }
+    return 0;
+}
 
 /// Collects log lines from an engine (thread-safe).
 struct log_capture {
@@ -112,7 +158,7 @@ public:
         }
         fd_ = ::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd_ < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
-        if (::connect(fd_, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+        if (connect_retry(fd_, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
             int e = errno;
             ::close(fd_);
             throw std::runtime_error("connect: " + std::string(std::strerror(e)));
@@ -139,7 +185,7 @@ public:
 
     bool send(std::string_view data) {
         while (!data.empty()) {
-            ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+            ssize_t n = send_retry(fd_, data.data(), data.size(), MSG_NOSIGNAL);
             if (n <= 0) return false;
             data.remove_prefix(static_cast<std::size_t>(n));
         }
@@ -154,9 +200,9 @@ public:
                 deadline - std::chrono::steady_clock::now());
             if (left.count() <= 0) break;
             pollfd p{fd_, POLLIN, 0};
-            if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+            if (poll_retry(&p, 1, static_cast<int>(left.count())) <= 0) break;
             char buf[65536];
-            ssize_t k = ::recv(fd_, buf, std::min(sizeof buf, n - out.size()), 0);
+            ssize_t k = recv_retry(fd_, buf, std::min(sizeof buf, n - out.size()), 0);
             if (k <= 0) break;
             out.append(buf, static_cast<std::size_t>(k));
         }
@@ -170,9 +216,9 @@ public:
                 deadline - std::chrono::steady_clock::now());
             if (left.count() <= 0) return false;
             pollfd p{fd_, POLLIN, 0};
-            if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+            if (poll_retry(&p, 1, static_cast<int>(left.count())) <= 0) return false;
             char buf[65536];
-            ssize_t k = ::recv(fd_, buf, sizeof buf, 0);
+            ssize_t k = recv_retry(fd_, buf, sizeof buf, 0);
             if (k <= 0) return true;
         }
     }

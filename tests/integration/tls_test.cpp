@@ -42,7 +42,16 @@ std::string shell(const std::string& cmd) {
     FILE* p = ::popen(cmd.c_str(), "r");
     REQUIRE(p != nullptr);
     std::array<char, 4096> buf;
-    while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+    for (;;) {
+        std::size_t n = std::fread(buf.data(), 1, buf.size(), p);
+        out.append(buf.data(), n);
+        if (n > 0) continue;
+        if (std::ferror(p) && errno == EINTR) { // see test::recv_retry
+            std::clearerr(p);
+            continue;
+        }
+        break;
+    }
     ::pclose(p);
     return out;
 }

@@ -87,12 +87,14 @@ public:
     }
     /// Sends to the connected server, or to `port` on 127.0.0.1 / 239.x when given one.
     bool send(std::string_view data) {
-        return ::send(fd_, data.data(), data.size(), 0) == static_cast<ssize_t>(data.size());
+        return test::send_retry(fd_, data.data(), data.size(), 0) ==
+               static_cast<ssize_t>(data.size());
     }
     bool send_to(std::string_view data, const char* host, std::uint16_t port) {
         auto to = make_address(host, port);
-        return ::sendto(fd_, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&to),
-                        length()) == static_cast<ssize_t>(data.size());
+        return test::sendto_retry(fd_, data.data(), data.size(), 0,
+                                  reinterpret_cast<sockaddr*>(&to),
+                                  length()) == static_cast<ssize_t>(data.size());
     }
     /// One datagram, or nothing if none arrives within `limit`.
     std::optional<std::string> recv(std::chrono::milliseconds limit = 5000ms) {
@@ -103,13 +105,13 @@ public:
                 deadline - std::chrono::steady_clock::now());
             if (left.count() <= 0) return std::nullopt;
             pollfd p{fd_, POLLIN, 0};
-            ::poll(&p, 1, static_cast<int>(left.count()));
+            test::poll_retry(&p, 1, static_cast<int>(left.count()));
         }
     }
     /// One queued datagram without waiting.
     std::optional<std::string> try_recv() {
         for (;;) {
-            ssize_t n = ::recv(fd_, buffer_.data(), buffer_.size(), 0);
+            ssize_t n = test::recv_retry(fd_, buffer_.data(), buffer_.size(), 0);
             if (n >= 0) return std::string(buffer_.data(), static_cast<std::size_t>(n));
             if (errno == ECONNREFUSED) continue; // ICMP for a datagram sent before the server
             return std::nullopt;
@@ -207,7 +209,7 @@ TEST_CASE("udp echo: 10,000 datagrams of random sizes from 8 sockets come back b
             }
             polls[i] = {socks[i]->fd(), POLLIN, 0};
         }
-        ::poll(polls.data(), polls.size(), 50);
+        test::poll_retry(polls.data(), polls.size(), 50);
         for (int i = 0; i < clients; ++i) {
             while (auto d = socks[i]->try_recv()) {
                 auto& f = in_flight[i];

@@ -28,19 +28,19 @@ std::string unix_round_trip(const std::string& path, const std::string& payload)
     REQUIRE(fd >= 0);
     socklen_t len;
     auto sun = unix_address(path, len);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&sun), len) == 0);
+    REQUIRE(test::connect_retry(fd, reinterpret_cast<sockaddr*>(&sun), len) == 0);
     timeval tv{5, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     std::string_view rest = payload;
     while (!rest.empty()) {
-        ssize_t n = ::send(fd, rest.data(), rest.size(), MSG_NOSIGNAL);
+        ssize_t n = test::send_retry(fd, rest.data(), rest.size(), MSG_NOSIGNAL);
         if (n <= 0) break;
         rest.remove_prefix(static_cast<std::size_t>(n));
     }
     std::string out;
     char buf[65536];
     while (out.size() < payload.size()) {
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        ssize_t n = test::recv_retry(fd, buf, sizeof buf, 0);
         if (n <= 0) break;
         out.append(buf, static_cast<std::size_t>(n));
     }
