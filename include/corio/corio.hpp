@@ -5,10 +5,10 @@
 #include <corio/address.hpp>
 #include <corio/balancer.hpp>
 #include <corio/buffer/chain.hpp>
-#include <corio/client.hpp>
 #include <corio/buffer/mixed.hpp>
 #include <corio/buffer/pool.hpp>
 #include <corio/buffer/ring.hpp>
+#include <corio/client.hpp>
 #include <corio/connection.hpp>
 #include <corio/datagram.hpp>
 #include <corio/engine.hpp>
@@ -17,5 +17,5 @@
 #include <corio/loop.hpp>
 #include <corio/offload.hpp>
 #include <corio/task.hpp>
-#include <corio/tls.hpp>
 #include <corio/ticker.hpp>
+#include <corio/tls.hpp>

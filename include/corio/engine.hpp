@@ -8,8 +8,8 @@
 #include <corio/logger.hpp>
 #include <corio/loop.hpp>
 #include <corio/task.hpp>
-#include <corio/tls.hpp>
 #include <corio/ticker.hpp>
+#include <corio/tls.hpp>
 
 #include <atomic>
 #include <chrono>
