@@ -140,7 +140,7 @@ task<std::shared_ptr<connection>> dial(engine& e, std::string url, dial_options 
         throw std::invalid_argument(fmt::format(
             "corio: dial('{}'): {}:// is not a stream scheme (use tcp://, unix:// or tls://)", url,
             to_string(a.scheme)));
-    if (!engine_access::running(e))
+    if (!e.running())
         throw std::logic_error(fmt::format("corio: dial('{}'): the engine is not running", url));
     std::shared_ptr<detail::tls_config> tls;
     if (a.scheme == scheme::tls) tls = detail::make_client_tls(opts.tls, url);

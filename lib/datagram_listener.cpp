@@ -1,5 +1,7 @@
 // UDP listeners; see datagram_listener.hpp.
 #include "datagram_listener.hpp"
+#include "exception_text.hpp"
+#include "socket_setup.hpp"
 
 #include <corio/loop.hpp>
 
@@ -83,12 +85,7 @@ datagram_listener::datagram_listener(const address& a, udp_endpoint ep,
             ::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &zero, sizeof zero);
 #endif
         (void)zero;
-        if (opts.socket_recv_buffer > 0)
-            ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &opts.socket_recv_buffer,
-                         sizeof opts.socket_recv_buffer);
-        if (opts.socket_send_buffer > 0)
-            ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &opts.socket_send_buffer,
-                         sizeof opts.socket_send_buffer);
+        apply_buffer_sizes(fd, opts);
         s.bind(ep, ec);
         if (ec) fail("bind", ec.value());
         s.non_blocking(true, ec);
@@ -118,18 +115,11 @@ void datagram_listener::start() {
         // its listeners until the loops are joined, so `this` is alive there.
         asio::co_spawn(
             sock->get_executor(), (*handler_)(*sock), [this, sock](std::exception_ptr e) {
-                if (e && opts_.logger) {
-                    std::string what = "a non-exception";
-                    try {
-                        std::rethrow_exception(e);
-                    } catch (const std::exception& ex) {
-                        what = ex.what();
-                    } catch (...) {
-                    }
+                if (e && opts_.logger)
                     opts_.logger(log_level::warn,
                                  fmt::format("datagram handler on {} (loop {}) threw: {}",
-                                             addr_.url, sock->loop_index(), what));
-                }
+                                             addr_.url, sock->loop_index(),
+                                             detail::exception_text(e)));
                 sock->close();
                 live_.fetch_sub(1, std::memory_order_relaxed);
             });

@@ -6,6 +6,7 @@
 #include "datagram_listener.hpp"
 #include "endpoint_format.hpp"
 #include "engine_access.hpp"
+#include "exception_text.hpp"
 #include "socket_setup.hpp"
 #include "ticker_registry.hpp"
 #include "tls_context.hpp"
@@ -289,15 +290,8 @@ struct engine::state {
     }
 
     void log_handler_exception(connection& conn, std::exception_ptr e) {
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            log(log_level::warn, "connection {} ({}): handler threw: {}", conn.id(),
-                conn.remote_address(), ex.what());
-        } catch (...) {
-            log(log_level::warn, "connection {} ({}): handler threw a non-exception", conn.id(),
-                conn.remote_address());
-        }
+        log(log_level::warn, "connection {} ({}): handler threw: {}", conn.id(),
+            conn.remote_address(), detail::exception_text(e));
     }
 
     // After the handler: flush what is left (bounded by close_timeout), close, forget.
@@ -359,14 +353,21 @@ struct engine::state {
         }
     }
 
-    asio::awaitable<void> wait_for_connections(std::chrono::milliseconds limit) {
+    // On the control thread: polls every `step` until busy() is false or `limit` passes.
+    template <class Busy>
+    asio::awaitable<void> wait_while(Busy busy, std::chrono::milliseconds limit,
+                                     std::chrono::milliseconds step) {
         asio::steady_timer poll(control);
         auto deadline = std::chrono::steady_clock::now() + limit;
-        while ((total() > 0 || datagram_handlers.load() > 0) &&
-               std::chrono::steady_clock::now() < deadline) {
-            poll.expires_after(std::chrono::milliseconds(5));
+        while (busy() && std::chrono::steady_clock::now() < deadline) {
+            poll.expires_after(step);
             co_await poll.async_wait(asio::as_tuple(asio::use_awaitable));
         }
+    }
+
+    asio::awaitable<void> wait_for_connections(std::chrono::milliseconds limit) {
+        return wait_while([this] { return total() > 0 || datagram_handlers.load() > 0; }, limit,
+                          std::chrono::milliseconds(5));
     }
 
     asio::awaitable<void> graceful_stop() {
@@ -427,12 +428,8 @@ struct engine::state {
 
     // Ticks already running when stop began (a coroutine tick may be waiting on something).
     asio::awaitable<void> wait_for_tickers() {
-        asio::steady_timer poll(control);
-        auto deadline = std::chrono::steady_clock::now() + opts.shutdown_timeout;
-        while (tickers->running.load() > 0 && std::chrono::steady_clock::now() < deadline) {
-            poll.expires_after(std::chrono::milliseconds(1));
-            co_await poll.async_wait(asio::as_tuple(asio::use_awaitable));
-        }
+        co_await wait_while([this] { return tickers->running.load() > 0; }, opts.shutdown_timeout,
+                            std::chrono::milliseconds(1));
         if (std::size_t left = tickers->running.load())
             log(log_level::warn, "{} ticker(s) still in a tick after {} ms; stopping anyway", left,
                 opts.shutdown_timeout.count());
@@ -565,11 +562,6 @@ listener_info engine::serve_stream(const address& a, handler h,
             fmt::format("corio: serve('{}'): {}:// is a datagram scheme: pass a "
                         "corio::datagram_handler (a coroutine taking datagram_socket&)",
                         url, to_string(a.scheme)));
-    if (a.scheme != scheme::tcp && a.scheme != scheme::tcp4 && a.scheme != scheme::tcp6 &&
-        a.scheme != scheme::tls && !unix_socket)
-        throw std::invalid_argument(fmt::format("corio: serve('{}'): {}:// is not a stream scheme "
-                                                "(use tcp://, tcp4://, tcp6://, unix:// or tls://)",
-                                                url, to_string(a.scheme)));
     generic_protocol::endpoint ep;
     if (unix_socket) {
         detail::clear_stale_socket(a);

@@ -65,7 +65,6 @@ struct engine_access {
     /// flushed, closed and forgotten on its loop, as after a handler.
     static std::shared_ptr<connection> dial_handle(engine& e, loop& l,
                                                    std::shared_ptr<connection> conn);
-    static bool running(const engine& e) noexcept { return e.running(); }
 };
 
 } // namespace corio

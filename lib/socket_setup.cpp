@@ -17,6 +17,10 @@ void apply_stream_options(int fd, int family, const options& opts) noexcept {
         ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
         ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &idle, sizeof idle);
     }
+    apply_buffer_sizes(fd, opts);
+}
+
+void apply_buffer_sizes(int fd, const options& opts) noexcept {
     if (opts.socket_recv_buffer > 0)
         ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &opts.socket_recv_buffer,
                      sizeof opts.socket_recv_buffer);

@@ -1,4 +1,4 @@
-// Socket options every accepted or dialed stream socket gets from engine options.
+// Socket options accepted, dialed and datagram sockets get from engine options.
 #pragma once
 
 #include <corio/engine.hpp>
@@ -7,5 +7,8 @@ namespace corio::detail {
 
 /// TCP_NODELAY, keepalive and kernel buffer sizes, as options ask (TCP only where TCP-only).
 void apply_stream_options(int fd, int family, const options& opts) noexcept;
+
+/// SO_RCVBUF and SO_SNDBUF from options (0 keeps the kernel's default); any socket kind.
+void apply_buffer_sizes(int fd, const options& opts) noexcept;
 
 } // namespace corio::detail

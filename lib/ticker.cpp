@@ -1,4 +1,5 @@
 // Tickers: one coroutine per ticker on its loop, waiting on a timer between ticks.
+#include "exception_text.hpp"
 #include "ticker_registry.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -39,15 +40,8 @@ private:
 
 void log_failure(ticker_state& s, std::exception_ptr e) {
     if (!s.registry->logger) return;
-    std::string what = "a non-exception";
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-        what = ex.what();
-    } catch (...) {
-    }
     s.registry->logger(log_level::error, fmt::format("ticker on loop {} threw: {}; ticker stopped",
-                                                     s.owner->index(), what));
+                                                     s.owner->index(), exception_text(e)));
 }
 
 asio::awaitable<void> run_ticker(frame_ref s) {
