@@ -2,14 +2,9 @@
 // each balancer, with one and several loops, plus IPv6 and reuse_port.
 #include "support.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include <atomic>
 #include <cmath>
@@ -17,7 +12,6 @@
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
-using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -39,32 +33,14 @@ std::string random_payload(std::mt19937_64& rng) {
 }
 
 asio::awaitable<void> one_client(tcp::endpoint ep, std::string payload, echo_result& r) {
-    tcp::socket sock(co_await asio::this_coro::executor);
-    auto [ec] = co_await sock.async_connect(ep, asio::as_tuple(asio::use_awaitable));
-    if (ec) {
-        ++r.failed;
-        co_return;
-    }
-    std::string back(payload.size(), '\0');
-    // Write and read at once: the server flushes with backpressure, so a client that wrote
-    // everything before reading could stall on full socket buffers.
-    auto writer = [&]() -> asio::awaitable<void> {
-        co_await asio::async_write(sock, asio::buffer(payload),
-                                   asio::as_tuple(asio::use_awaitable));
-    };
-    auto reader = [&]() -> asio::awaitable<std::size_t> {
-        auto [e, n] = co_await asio::async_read(sock, asio::buffer(back),
-                                                asio::as_tuple(asio::use_awaitable));
-        co_return e ? 0 : n;
-    };
-    std::size_t n = co_await (writer() && reader());
-    if (n != payload.size())
+    std::string back = co_await test::asio_round_trip(ep, payload);
+    if (back.size() != payload.size())
         ++r.failed;
     else if (back != payload)
         ++r.mismatched;
     else {
         ++r.ok;
-        r.bytes += n;
+        r.bytes += back.size();
     }
 }
 

@@ -60,9 +60,7 @@ std::string udp_ask(std::uint16_t port, const std::string& what) {
 
 TEST_CASE("mixed listeners: tcp, unix, udp and tls on one engine, each with its handler") {
     const auto& f = test::tls_files::get();
-    corio::tls_options tls;
-    tls.certificate_file = f.cert;
-    tls.private_key_file = f.key;
+    auto tls = test::tls_files::server_options();
     corio::engine e(test::test_options(2));
     auto tcp_port = e.serve("tcp://127.0.0.1:0", tagged("tcp:")).port;
     std::string path = "/tmp/corio-mixed-" + std::to_string(::getpid()) + ".sock";

@@ -4,18 +4,12 @@
 #include "support.hpp"
 #include "tls_support.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include <random>
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
-using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -55,21 +49,7 @@ std::vector<std::string> proxy_args(std::uint16_t port, const std::string& upstr
 }
 
 asio::awaitable<bool> echo_client(tcp::endpoint ep, std::string payload) {
-    tcp::socket sock(co_await asio::this_coro::executor);
-    auto [ec] = co_await sock.async_connect(ep, asio::as_tuple(asio::use_awaitable));
-    if (ec) co_return false;
-    std::string back(payload.size(), '\0');
-    auto writer = [&]() -> asio::awaitable<void> {
-        co_await asio::async_write(sock, asio::buffer(payload),
-                                   asio::as_tuple(asio::use_awaitable));
-    };
-    auto reader = [&]() -> asio::awaitable<std::size_t> {
-        auto [e, n] = co_await asio::async_read(sock, asio::buffer(back),
-                                                asio::as_tuple(asio::use_awaitable));
-        co_return e ? 0 : n;
-    };
-    std::size_t n = co_await (writer() && reader());
-    co_return n == payload.size() && back == payload;
+    co_return co_await test::asio_round_trip(ep, payload) == payload;
 }
 
 } // namespace
@@ -141,9 +121,7 @@ TEST_CASE("proxy: a slow downstream reader holds memory down, then gets every by
 
 TEST_CASE("proxy: tls in front, tls to the upstream, bytes intact") {
     const auto& f = test::tls_files::get();
-    corio::tls_options server_tls;
-    server_tls.certificate_file = f.cert;
-    server_tls.private_key_file = f.key;
+    auto server_tls = test::tls_files::server_options();
     corio::engine e(test::test_options(2));
     auto up_port = e.serve("tls://127.0.0.1:0", test::echo_handler, server_tls).port;
     e.start();

@@ -352,9 +352,39 @@ inline std::uint16_t free_port() {
 
 } // namespace test
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 
 namespace test {
+
+/// A plain Asio client: connects to `ep`, writes `payload` while reading as many bytes back
+/// (the server flushes with backpressure, so writing everything first could stall on full
+/// socket buffers). Returns what came back: empty if the connect failed, short if the stream
+/// ended early.
+inline boost::asio::awaitable<std::string> asio_round_trip(boost::asio::ip::tcp::endpoint ep,
+                                                           std::string payload) {
+    namespace asio = boost::asio;
+    using namespace asio::experimental::awaitable_operators;
+    asio::ip::tcp::socket sock(co_await asio::this_coro::executor);
+    auto [ec] = co_await sock.async_connect(ep, asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return std::string();
+    std::string back(payload.size(), '\0');
+    auto writer = [&]() -> asio::awaitable<void> {
+        co_await asio::async_write(sock, asio::buffer(payload),
+                                   asio::as_tuple(asio::use_awaitable));
+    };
+    auto reader = [&]() -> asio::awaitable<std::size_t> {
+        auto [e, n] = co_await asio::async_read(sock, asio::buffer(back),
+                                                asio::as_tuple(asio::use_awaitable));
+        co_return e ? 0 : n;
+    };
+    back.resize(co_await (writer() && reader()));
+    co_return back;
+}
 
 /// Writes `payload` in writes of at most `chunk` bytes, each flushed (`after_flush`, if set,
 /// sees the connection after each flush), while reading as many bytes back: an echo keeps up

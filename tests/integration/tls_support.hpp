@@ -3,6 +3,8 @@
 // 127.0.0.1, an expired one, and a client certificate that is its own CA.
 #pragma once
 
+#include <corio/tls.hpp>
+
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
@@ -20,6 +22,14 @@ struct tls_files {
     static const tls_files& get() {
         static tls_files files;
         return files;
+    }
+
+    /// A listener's options with the valid certificate.
+    static corio::tls_options server_options() {
+        corio::tls_options t;
+        t.certificate_file = get().cert;
+        t.private_key_file = get().key;
+        return t;
     }
 
     tls_files(const tls_files&) = delete;

@@ -14,14 +14,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-corio::tls_options server_tls() {
-    const auto& f = test::tls_files::get();
-    corio::tls_options t;
-    t.certificate_file = f.cert;
-    t.private_key_file = f.key;
-    return t;
-}
-
 corio::dial_options trusting_dial() {
     corio::dial_options d;
     d.tls.ca_file = test::tls_files::get().cert;
@@ -66,7 +58,7 @@ std::string random_bytes(std::size_t n, unsigned seed) {
 } // namespace
 
 TEST_CASE("tls: corio dial against a corio tls server, ALPN chosen, echo intact") {
-    auto tls = server_tls();
+    auto tls = test::tls_files::server_options();
     tls.alpn = {"redis", "http/1.1"};
     corio::engine e(test::test_options(2));
     std::atomic<bool> saw_tls{false};
@@ -104,7 +96,7 @@ TEST_CASE("tls: corio dial against a corio tls server, ALPN chosen, echo intact"
 
 TEST_CASE("tls: openssl s_client and curl are served") {
     corio::engine e(test::test_options(2));
-    auto port = e.serve("tls://127.0.0.1:0", hello_http, server_tls()).port;
+    auto port = e.serve("tls://127.0.0.1:0", hello_http, test::tls_files::server_options()).port;
     e.start();
     const auto& f = test::tls_files::get();
     std::string p = std::to_string(port);
@@ -128,7 +120,7 @@ TEST_CASE("tls: plain text and silence on a tls port close that connection only"
     test::log_capture logs;
     auto opts = test::test_options(2, &logs);
     corio::engine e(opts);
-    auto tls = server_tls();
+    auto tls = test::tls_files::server_options();
     tls.handshake_timeout = 300ms;
     auto port = e.serve("tls://127.0.0.1:0", test::echo_handler, tls).port;
     e.start();
@@ -157,7 +149,8 @@ TEST_CASE("tls: dial refuses expired, wrong-host and untrusted certificates") {
     corio::tls_options expired;
     expired.certificate_file = f.expired_cert;
     expired.private_key_file = f.expired_key;
-    auto good_port = e.serve("tls://127.0.0.1:0", test::echo_handler, server_tls()).port;
+    auto good_port =
+        e.serve("tls://127.0.0.1:0", test::echo_handler, test::tls_files::server_options()).port;
     auto expired_port = e.serve("tls://127.0.0.1:0", test::echo_handler, expired).port;
     e.start();
 
@@ -195,7 +188,7 @@ TEST_CASE("tls: a listener with ca_file requires a client certificate") {
     const auto& f = test::tls_files::get();
     test::log_capture logs;
     corio::engine e(test::test_options(2, &logs));
-    auto tls = server_tls();
+    auto tls = test::tls_files::server_options();
     tls.ca_file = f.client_cert;
     auto port = e.serve("tls://127.0.0.1:0", test::echo_handler, tls).port;
     e.start();
@@ -224,7 +217,8 @@ TEST_CASE("tls: 16 MiB each way through a small high-water mark stays intact") {
     auto opts = test::test_options(2);
     opts.outbound_high_water = 64 * 1024;
     corio::engine e(opts);
-    auto port = e.serve("tls://127.0.0.1:0", test::echo_handler, server_tls()).port;
+    auto port =
+        e.serve("tls://127.0.0.1:0", test::echo_handler, test::tls_files::server_options()).port;
     e.start();
     auto payload = random_bytes(16 << 20, 7);
     auto round = [&]() -> corio::task<std::string> {
@@ -252,8 +246,9 @@ TEST_CASE("tls: bad tls options are refused at serve and dial time") {
     CHECK_THROWS_AS(e.serve("tls://127.0.0.1:0", test::echo_handler, missing),
                     std::invalid_argument);
     CHECK_THROWS_AS(e.serve("tls://127.0.0.1:0", test::echo_handler), std::invalid_argument);
-    CHECK_THROWS_AS(e.serve("tcp://127.0.0.1:0", test::echo_handler, server_tls()),
-                    std::invalid_argument);
+    CHECK_THROWS_AS(
+        e.serve("tcp://127.0.0.1:0", test::echo_handler, test::tls_files::server_options()),
+        std::invalid_argument);
 }
 
 TEST_CASE("tls: a handler that returns with a backlog still delivers all of it") {
@@ -266,7 +261,7 @@ TEST_CASE("tls: a handler that returns with a backlog still delivers all of it")
                          co_await c.flush();
                          // Returning hands the rest to the engine's close.
                      },
-                     server_tls())
+                     test::tls_files::server_options())
                     .port;
     e.start();
     auto drain = [&]() -> corio::task<std::string> {
