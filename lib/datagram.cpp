@@ -4,6 +4,8 @@
 #include <corio/datagram.hpp>
 #include <corio/loop.hpp>
 
+#include "error_convert.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/multicast.hpp>
 #include <boost/asio/post.hpp>
@@ -21,19 +23,13 @@
 
 namespace corio {
 namespace asio = boost::asio;
+using detail::to_std;
 
 namespace {
 
 // Datagrams received back to back without suspending before receive() yields to the loop
 // once, so a flood on one socket cannot starve the loop's other work (or its stop).
 constexpr unsigned receive_budget = 64;
-
-std::error_code to_std(const boost::system::error_code& ec) {
-    if (ec.category() == boost::system::system_category() ||
-        ec.category() == asio::error::get_system_category())
-        return {ec.value(), std::system_category()};
-    return ec;
-}
 
 // Errors an unconnected UDP socket reports for an earlier send (ICMP port or host unreachable,
 // fragmentation needed), when IP_RECVERR asks for them.

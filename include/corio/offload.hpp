@@ -139,6 +139,9 @@ using offload_result_t = std::invoke_result_t<std::decay_t<F>&>;
 
 template <class F>
 task<offload_result_t<F>> offload_on(worker_pool& pool, F fn) {
+    static_assert(std::is_invocable_v<F&>, "corio::offload: fn must be callable with no arguments");
+    static_assert(!std::is_reference_v<offload_result_t<F>>,
+                  "corio::offload: fn must return a value, not a reference");
     using R = offload_result_t<F>;
     auto out = co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
                                                     void(outcome<R>)>(
@@ -169,9 +172,6 @@ task<offload_result_t<F>> offload_on(worker_pool& pool, F fn) {
 /// (use offload(engine&, fn) there).
 template <class F>
 task<detail::offload_result_t<F>> offload(F fn) {
-    static_assert(std::is_invocable_v<F&>, "corio::offload: fn must be callable with no arguments");
-    static_assert(!std::is_reference_v<detail::offload_result_t<F>>,
-                  "corio::offload: fn must return a value, not a reference");
     auto ex = co_await boost::asio::this_coro::executor;
     detail::worker_pool* pool =
         detail::find_pool(boost::asio::query(ex, boost::asio::execution::context));
@@ -185,9 +185,6 @@ task<detail::offload_result_t<F>> offload(F fn) {
 /// resumes on that coroutine's executor.
 template <class F>
 task<detail::offload_result_t<F>> offload(engine& e, F fn) {
-    static_assert(std::is_invocable_v<F&>, "corio::offload: fn must be callable with no arguments");
-    static_assert(!std::is_reference_v<detail::offload_result_t<F>>,
-                  "corio::offload: fn must return a value, not a reference");
     co_return co_await detail::offload_on(detail::pool_of(e), std::move(fn));
 }
 
