@@ -33,13 +33,20 @@ CXX=${CXX:-g++}
 CORIO=$BUILD/samples/echo/corio-echo
 CORIO_URING=${URING_BUILD:-$ROOT/build-uring}/samples/echo/corio-echo
 
-# name conns size depth
-ALL_CASES=(
-    "100x16 100 16 1"
-    "1000x512 1000 512 1"
-    "100x4096 100 4096 1"
-    "1000x16d8 1000 16 8"
-)
+# The default cases; any "NxS" or "NxSdD" name works in CASES (N connections, S-byte
+# messages, D pipelined per connection).
+DEFAULT_CASES="100x16 1000x512 100x4096 1000x16d8"
+# SWEEP=1 adds the chart cases: connections at SWEEP_SIZE bytes, and sizes at SWEEP_CONNS
+# connections.
+SWEEP=${SWEEP:-0}
+SWEEP_CONN_LIST=${SWEEP_CONN_LIST:-10 100 1000 5000}
+SWEEP_SIZE=${SWEEP_SIZE:-512}
+SWEEP_SIZE_LIST=${SWEEP_SIZE_LIST:-16 64 256 1024 4096 16384 65536}
+SWEEP_CONNS=${SWEEP_CONNS:-100}
+# SYSCALLS=1 (default) counts the server's receive, send and wait syscalls per message in one
+# extra run per case and server (perf stat on syscall tracepoints), SYSCALL_SECONDS long.
+SYSCALLS=${SYSCALLS:-1}
+SYSCALL_SECONDS=${SYSCALL_SECONDS:-2}
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "run-echo: $*"; exit 1; }
@@ -70,6 +77,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- build the tools (perf/out is gitignored) -------------------------------
+
+bash "$ROOT/scripts/install-deps.sh" --perf >&2 || die "installing the benchmark's packages failed"
 
 mkdir -p "$OUT" "$OUT/logs" || die "cannot create $OUT"
 
@@ -116,16 +125,24 @@ for s in ${SERVERS//,/ }; do
 done
 ((${#servers[@]})) || die "no server to run"
 
-cases=()
-if [[ -z $CASES ]]; then
-    cases=("${ALL_CASES[@]}")
-else
-    for want in ${CASES//,/ }; do
-        found=
-        for c in "${ALL_CASES[@]}"; do [[ ${c%% *} == "$want" ]] && cases+=("$c") && found=1; done
-        [[ -n $found ]] || die "unknown case '$want' (have: $(printf '%s ' "${ALL_CASES[@]%% *}"))"
-    done
+# parse_case NAME: prints "NAME CONNS SIZE DEPTH".
+parse_case() {
+    [[ $1 =~ ^([0-9]+)x([0-9]+)(d([0-9]+))?$ ]] || return 1
+    echo "$1 ${BASH_REMATCH[1]} ${BASH_REMATCH[2]} ${BASH_REMATCH[4]:-1}"
+}
+wanted=${CASES:-$DEFAULT_CASES}
+if ((SWEEP)); then
+    for n in $SWEEP_CONN_LIST; do wanted+=" ${n}x$SWEEP_SIZE"; done
+    for z in $SWEEP_SIZE_LIST; do wanted+=" ${SWEEP_CONNS}x$z"; done
 fi
+cases=()
+seen=" "
+for want in ${wanted//,/ }; do
+    [[ $seen == *" $want "* ]] && continue
+    seen+="$want "
+    c=$(parse_case "$want") || die "bad case '$want' (NxS or NxSdD: connections x bytes, D in flight)"
+    cases+=("$c")
+done
 
 # Servers and the load generator each need a descriptor per connection.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
@@ -229,6 +246,64 @@ for c in "${cases[@]}"; do
     done
 done
 
+# --- syscalls per message ---------------------------------------------------------
+
+# One extra run per case and server under `perf stat` on syscall tracepoints, apart from the
+# timed runs so that tracing does not touch their CPU figures. Receives are recv/recvfrom,
+# recvmsg, readv and read; sends sendto, sendmsg, writev and write; waits epoll_wait/pwait
+# and io_uring_enter.
+SYS=$OUT/echo-syscalls.tsv
+printf 'case\tserver\tmsgs\trecv\tsend\twait\n' >"$SYS"
+SYS_EVENTS=recvfrom,recvmsg,readv,read,sendto,sendmsg,writev,write,epoll_wait,epoll_pwait,epoll_pwait2,io_uring_enter
+if ((SYSCALLS)); then
+    if ! command -v perf >/dev/null || ! perf stat -e syscalls:sys_enter_sendto -- true >/dev/null 2>&1; then
+        log "run-echo: perf cannot count syscall tracepoints here (linux-perf, root); syscall counts skipped"
+        NOTES+=("Syscall counts skipped: perf cannot count syscall tracepoints here.")
+        SYSCALLS=0
+    fi
+fi
+if ((SYSCALLS)); then
+    perf_events=$(echo "$SYS_EVENTS" | tr ',' '\n' | sed 's/^/syscalls:sys_enter_/' | paste -sd,)
+    for c in "${cases[@]}"; do
+        read -r cname conns size depth <<<"$c"
+        for s in "${servers[@]}"; do
+            tag="$cname-$s-syscalls"
+            start_server "$s" "$OUT/logs/$tag.server.log" || { FAILED=$((FAILED + 1)); continue; }
+            taskset -c "$LOAD_CPU" "$OUT/echo_load" --port "$SERVER_PORT" --conns "$conns" --size "$size" \
+                --depth "$depth" --duration "$((SYSCALL_SECONDS + 1))" --warmup "$WARMUP" \
+                >"$OUT/logs/$tag.load.out" 2>"$OUT/logs/$tag.load.err" &
+            lpid=$!
+            PIDS+=("$lpid")
+            for ((i = 0; i < 600; i++)); do
+                grep -q '^measure_start' "$OUT/logs/$tag.load.out" 2>/dev/null && break
+                kill -0 "$lpid" 2>/dev/null || break
+                sleep 0.05
+            done
+            # Counted inside the measured window, which outlasts it by a second.
+            perf stat -x, -e "$perf_events" -p "$SERVER_PID" -o "$OUT/logs/$tag.perf" -- sleep "$SYSCALL_SECONDS" \
+                >/dev/null 2>&1
+            wait "$lpid"
+            rc=$?
+            forget "$lpid"
+            stop_pid "$SERVER_PID"
+            line=$(grep '^msgs=' "$OUT/logs/$tag.load.out" | tail -n 1)
+            rate=$(field msgs_per_s "$line")
+            if ((rc != 0)) || [[ -z $rate ]]; then
+                FAILED=$((FAILED + 1))
+                log "[$cname syscalls] $s: FAILED (rc=$rc); see $OUT/logs/$tag.*"
+                continue
+            fi
+            awk -F, -v c="$cname" -v s="$s" -v msgs="$(awk -v r="$rate" -v t="$SYSCALL_SECONDS" 'BEGIN { print r * t }')" '
+                $3 ~ /sys_enter_/ { n = $1 + 0; e = $3; sub(/.*sys_enter_/, "", e)
+                    if (e ~ /^(recvfrom|recvmsg|readv|read)$/) r += n
+                    else if (e ~ /^(sendto|sendmsg|writev|write)$/) w += n
+                    else x += n }
+                END { printf "%s\t%s\t%.0f\t%d\t%d\t%d\n", c, s, msgs, r, w, x }' "$OUT/logs/$tag.perf" >>"$SYS"
+            log "[$cname syscalls] $s: $(tail -n 1 "$SYS" | awk -F'\t' '{ if ($3 > 0) printf "%.2f recv, %.2f send, %.3f wait per msg", $4 / $3, $5 / $3, $6 / $3 }')"
+        done
+    done
+fi
+
 # --- idle memory ----------------------------------------------------------------
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
@@ -314,6 +389,16 @@ report() {
                 "| $(fmt 0 "$(median "$c" "$s" load_cpu_pct)") |"
         done
     done
+    if [[ -s $SYS ]] && (($(wc -l <"$SYS") > 1)); then
+        echo
+        echo "Server syscalls per message (one run of ${SYSCALL_SECONDS} s per case and server under perf stat; receives:" \
+            "recv/recvmsg/readv/read, sends: send/sendmsg/writev/write, waits: epoll_wait/pwait, io_uring_enter):"
+        echo
+        echo "| case | server | receives/msg | sends/msg | waits/msg |"
+        echo "|---|---|---:|---:|---:|"
+        awk -F'\t' 'NR > 1 && $3 > 0 { printf "%s\t%s\t%.2f\t%.2f\t%.3f\n", $1, $2, $4 / $3, $5 / $3, $6 / $3 }' "$SYS" |
+            while IFS=$'\t' read -r c s r w x; do echo "| $c | $(label "$s") | $r | $w | $x |"; done
+    fi
     if [[ " ${servers[*]} " == *" epoll "* || " ${servers[*]} " == *" asio "* ]]; then
     echo
     echo "Ratios of medians (throughput: higher is better; CPU per message: lower is better):"
@@ -362,5 +447,65 @@ report() {
 }
 
 report | tee "$OUT/echo-results.md"
+
+# --- CSV and charts -------------------------------------------------------------------
+
+# per_msg CASE SERVER COLUMN(4=recv 5=send 6=wait) from the syscall runs ("" when none).
+per_msg() { awk -F'\t' -v c="$1" -v s="$2" -v k="$3" '$1 == c && $2 == s && $3 > 0 { printf "%.3f", $k / $3 }' "$SYS" 2>/dev/null; }
+
+CSV=$OUT/echo-results.csv
+{
+    echo "case,connections,size,depth,server,msgs_per_s,mib_per_s,p50_us,p99_us,cpu_us_per_msg,recv_per_msg,send_per_msg,wait_per_msg"
+    for c in "${cases[@]}"; do
+        read -r cname conns size depth <<<"$c"
+        for s in "${servers[@]}"; do
+            echo "$cname,$conns,$size,$depth,$s,$(median "$cname" "$s" msgs_per_s),$(median "$cname" "$s" mib_per_s)," \
+                "$(median "$cname" "$s" p50_us),$(median "$cname" "$s" p99_us),$(median "$cname" "$s" cpu_us_per_msg)," \
+                "$(per_msg "$cname" "$s" 4),$(per_msg "$cname" "$s" 5),$(per_msg "$cname" "$s" 6)" | tr -d ' '
+        done
+    done
+} >"$CSV"
+log "CSV: $CSV"
+
+# chart FILE XCOL XLABEL FILTER TITLE: two panels (server CPU per message, messages/s) against
+# connections or payload size, one line per server, from the sweep rows of the CSV.
+chart() {
+    local file=$1 xcol=$2 xlabel=$3 filter=$4 title=$5 s plots_cpu="" plots_rate="" data
+    data=$OUT/chart-$(basename "$file" .png)
+    for s in "${servers[@]}"; do
+        awk -F, -v s="$s" -v x="$xcol" "NR > 1 && \$5 == s && $filter && \$10 != \"\" { print \$x, \$10, \$6 }" "$CSV" |
+            sort -n >"$data.$s.dat"
+        [[ -s $data.$s.dat ]] || continue
+        plots_cpu+="${plots_cpu:+, }'$data.$s.dat' using 1:2 with linespoints title '$(label "$s")'"
+        plots_rate+="${plots_rate:+, }'$data.$s.dat' using 1:(\$3/1000) with linespoints title '$(label "$s")'"
+    done
+    [[ -n $plots_cpu ]] || return 0
+    gnuplot <<GP || log "run-echo: gnuplot failed for $file"
+set terminal pngcairo size 1200,480 font 'sans,10'
+set output '$file'
+set multiplot layout 1,2 title "$title"
+set logscale x 2
+set grid
+set key top left
+set xlabel '$xlabel'
+set ylabel 'server CPU per message (µs, lower is better)'
+plot $plots_cpu
+set ylabel 'messages/s (thousands, higher is better)'
+plot $plots_rate
+unset multiplot
+GP
+    log "chart: $file"
+}
+if ((SWEEP)); then
+    if command -v gnuplot >/dev/null; then
+        chart "$OUT/echo-connections.png" 2 connections "\$3 == $SWEEP_SIZE && \$4 == 1" \
+            "Echo, $SWEEP_SIZE-byte messages, one in flight per connection"
+        chart "$OUT/echo-sizes.png" 3 "message bytes" "\$2 == $SWEEP_CONNS && \$4 == 1" \
+            "Echo, $SWEEP_CONNS connections, one message in flight each"
+    else
+        log "run-echo: gnuplot not found (scripts/install-deps.sh --perf installs gnuplot-nox); no charts"
+    fi
+fi
+
 log "written to $OUT/echo-results.md (raw runs: $RAW)"
 ((FAILED == 0))

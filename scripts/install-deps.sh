@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages corio needs to build, test and benchmark.
-# Idempotent: installs only what is missing; safe to run on every build.
+# Idempotent: installs only what is missing; safe to run on every build. With --perf, also
+# what perf/run-echo.sh needs (linux-perf for syscall counts, gnuplot-nox for charts).
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,10 @@ packages=(
   curl
   procps util-linux
 )
+# --perf: what the benchmarks in perf/ use besides (syscall counts, charts).
+if [[ ${1:-} == --perf ]]; then
+  packages+=(linux-perf gnuplot-nox)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
