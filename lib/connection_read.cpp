@@ -1,0 +1,277 @@
+// Where bytes enter a connection: non-blocking reads into the elastic inbound ring, the
+// awaitable read/peek/next/read_until, and how a read waits for the socket.
+#include <corio/connection.hpp>
+#include <corio/loop.hpp>
+
+#include "connection_hop.hpp"
+#include "error_convert.hpp"
+#include "tls_context.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <array>
+#include <cerrno>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+namespace corio {
+namespace asio = boost::asio;
+using detail::to_std;
+
+bool connection::read_nonblocking() {
+    for (;;) {
+        auto spans = inbound_.writable();
+        std::array<iovec, 2> iov{
+            {{spans[0].data(), spans[0].size()}, {spans[1].data(), spans[1].size()}}};
+        std::size_t room = spans[0].size() + spans[1].size();
+        if (room == 0) return true;
+        // One piece (the usual case: the ring rewinds when emptied) takes plain recv, which
+        // the kernel serves cheaper than readv's iovec import.
+        ssize_t n = spans[1].empty()
+                        ? ::recv(socket_.native_handle(), spans[0].data(), spans[0].size(), 0)
+                        : ::readv(socket_.native_handle(), iov.data(), 2);
+        if (n > 0) {
+            inbound_.commit(static_cast<std::size_t>(n));
+            touch();
+            maybe_readable_ = static_cast<std::size_t>(n) == room;
+            if (!maybe_readable_) return true;
+            continue;
+        }
+        if (n == 0) {
+            maybe_readable_ = false;
+            fail_read(errc::eof);
+            return false;
+        }
+        if (errno == EINTR) continue;
+        maybe_readable_ = false;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
+        fail_read({errno, std::system_category()});
+        return false;
+    }
+}
+
+// Reads until at least `want` bytes are buffered. False (with error_ set) if the stream
+// ends or fails first. The wait is inline here rather than in its own coroutine: every
+// nested awaitable costs a frame and a resume per message.
+//
+// Without buffer memory (a fresh or parked connection) it waits with a one-byte MSG_PEEK, so
+// an idle connection holds no buffer; otherwise it reads straight into the ring's free space
+// (Asio tries the read first and only then waits for readiness).
+task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume) {
+    if (inbound_.empty()) inbound_.shrink(); // a safe point: no view into the ring is live
+    if (read_timed_out_) {
+        // A read timeout ends one read, not the connection.
+        read_timed_out_ = false;
+        if (error_ == errc::timed_out) error_.clear();
+    }
+    bool restart_read_clock = true; // false after a park: that wait is the same read
+    for (;;) {
+        if (inbound_.size() >= want) {
+            bytes view(inbound_.linearize().substr(0, take));
+            if (consume) inbound_.consume(view.size());
+            co_return view;
+        }
+        if (error_) co_return bytes{};
+        if (closed_) {
+            fail_read(errc::closed);
+            co_return bytes{};
+        }
+        // After a read that filled the buffer there may be more: Asio's async_read_some tries
+        // a read at once in that case, so only shutdown reads by hand here.
+        const bool urgent = shutting_down_;
+        // TLS cannot peek: OpenSSL may already hold decrypted bytes the socket no longer has.
+        const bool peek_wait = !tls_ && !urgent && !maybe_readable_ && inbound_.capacity() == 0;
+        std::size_t need = want - inbound_.size();
+        if (!peek_wait && inbound_.available() < need && !inbound_.reserve(need)) {
+            fail_read(errc::buffer_full);
+            co_return bytes{};
+        }
+        if (urgent && tls_) {
+            fail_read(errc::shutting_down); // no non-blocking TLS read: report at once
+            co_return bytes{};
+        }
+        if (urgent) {
+            std::size_t before = inbound_.size();
+            if (!read_nonblocking()) continue; // error_ is set: the checks above decide
+            if (inbound_.size() > before) continue;
+            if (shutting_down_) {
+                fail_read(errc::shutting_down);
+                co_return bytes{};
+            }
+        }
+
+        if (limits_.read_timeout.count() > 0) {
+            if (restart_read_clock) read_started_ = clock::now();
+            schedule_check(read_started_ + limits_.read_timeout);
+        }
+        if (read_deadline_passed()) co_return bytes{};
+        restart_read_clock = true;
+        reading_ = true;
+        cancel_reason_ = cancel_reason::none;
+        boost::system::error_code ec;
+        std::size_t n = 0;
+        if (peek_wait) {
+            std::tie(ec, n) = co_await socket_.async_receive(asio::buffer(&peek_byte_, 1),
+                                                             socket_type::message_peek,
+                                                             asio::as_tuple(asio::use_awaitable));
+            if (!ec) maybe_readable_ = true;
+        } else if (tls_) {
+            auto spans = inbound_.writable();
+            // Bound to its own cancellation signal: cancelling the socket would also abort a
+            // TLS write in flight, and a half-written record cannot be resumed.
+            std::tie(ec, n) = co_await tls_->stream.async_read_some(
+                asio::buffer(spans[0].data(), spans[0].size()),
+                asio::bind_cancellation_slot(tls_->read_cancel.slot(),
+                                             asio::as_tuple(asio::use_awaitable)));
+            if (!ec) {
+                inbound_.commit(n);
+                touch();
+            }
+        } else {
+            auto spans = inbound_.writable();
+            if (spans[1].empty()) {
+                // Asio reads a single buffer with recv rather than recvmsg: cheaper per call.
+                std::tie(ec, n) =
+                    co_await socket_.async_read_some(asio::buffer(spans[0].data(), spans[0].size()),
+                                                     asio::as_tuple(asio::use_awaitable));
+            } else {
+                std::array<asio::mutable_buffer, 2> bufs{
+                    asio::buffer(spans[0].data(), spans[0].size()),
+                    asio::buffer(spans[1].data(), spans[1].size())};
+                std::tie(ec, n) =
+                    co_await socket_.async_read_some(bufs, asio::as_tuple(asio::use_awaitable));
+            }
+            if (!ec) {
+                inbound_.commit(n);
+                touch();
+                maybe_readable_ = n == spans[0].size() + spans[1].size();
+            }
+        }
+        reading_ = false;
+        if (!ec) continue;
+        if (ec != asio::error::operation_aborted) {
+            fail_read(to_std(ec));
+            continue; // error_ is set: the checks above decide
+        }
+        switch (std::exchange(cancel_reason_, cancel_reason::none)) {
+        case cancel_reason::park:
+            inbound_.trim();            // idle: give the block back, wait with a peek next time
+            restart_read_clock = false; // parking is invisible: the read timeout keeps running
+            continue;
+        case cancel_reason::timeout:
+            read_timed_out_ = true;
+            fail_read(errc::timed_out);
+            co_return bytes{};
+        case cancel_reason::shutdown:
+            continue; // reads what is already there, then reports shutting_down
+        case cancel_reason::none:
+            break;
+        }
+        fail_read(closed_ ? std::error_code(errc::closed) : to_std(ec));
+        co_return bytes{};
+    }
+}
+
+// Picks the coroutine for a read: a connection without buffer memory (new or parked) and
+// nothing to read waits in wait_then_gather's small frame; gather's larger frame and the read
+// block exist only once data is there. That is most of an idle connection's memory.
+task<bytes> connection::start_read(std::size_t want, std::size_t take, bool consume) {
+    if (want > limits_.inbound_cap) {
+        fail_read(errc::buffer_full); // can never be satisfied: gather returns empty at once
+        return gather(SIZE_MAX, 0, false);
+    }
+    if (inbound_.size() < want && inbound_.capacity() == 0 && !maybe_readable_ && !shutting_down_ &&
+        !error_ && !closed_ && !read_timed_out_ && !tls_)
+        return wait_then_gather(want, take, consume);
+    return gather(want, take, consume);
+}
+
+task<bytes> connection::wait_then_gather(std::size_t want, std::size_t take, bool consume) {
+    if (limits_.read_timeout.count() > 0) {
+        read_started_ = clock::now();
+        schedule_check(read_started_ + limits_.read_timeout);
+    }
+    if (read_deadline_passed()) co_return bytes{};
+    reading_ = true;
+    cancel_reason_ = cancel_reason::none;
+    auto [ec, n] =
+        co_await socket_.async_receive(asio::buffer(&peek_byte_, 1), socket_type::message_peek,
+                                       asio::as_tuple(asio::use_awaitable));
+    reading_ = false;
+    (void)n;
+    if (!ec) {
+        maybe_readable_ = true;
+    } else if (ec == asio::error::operation_aborted) {
+        switch (std::exchange(cancel_reason_, cancel_reason::none)) {
+        case cancel_reason::timeout:
+            read_timed_out_ = true;
+            fail_read(errc::timed_out);
+            co_return bytes{};
+        case cancel_reason::shutdown:
+        case cancel_reason::park:
+            break; // gather reads what is there, then reports shutting_down
+        case cancel_reason::none:
+            fail_read(closed_ ? std::error_code(errc::closed) : to_std(ec));
+            break;
+        }
+    } else {
+        fail_read(to_std(ec));
+    }
+    co_return co_await gather(want, take, consume);
+}
+
+task<bytes> connection::read() {
+    if (!on_own_loop())
+        return on_owner([this] { return start_read(1, std::string_view::npos, false); });
+    return start_read(1, std::string_view::npos, false);
+}
+
+task<bytes> connection::peek(std::size_t n) {
+    if (!on_own_loop()) return on_owner([this, n] { return start_read(n, n, false); });
+    return start_read(n, n, false);
+}
+
+task<bytes> connection::next(std::size_t n) {
+    if (!on_own_loop()) return on_owner([this, n] { return start_read(n, n, true); });
+    return start_read(n, n, true);
+}
+
+task<bytes> connection::read_until(std::string_view delim) {
+    if (!on_own_loop()) return on_owner([this, delim] { return read_until_here(delim); });
+    return read_until_here(delim);
+}
+
+task<bytes> connection::read_until_here(std::string_view delim) {
+    if (delim.empty()) co_return bytes{};
+    std::size_t searched = 0; // bytes already known not to start a match
+    for (;;) {
+        std::string_view data = inbound_.linearize();
+        if (data.size() >= delim.size()) {
+            auto pos = data.find(delim, searched);
+            if (pos != std::string_view::npos) co_return bytes(data.substr(0, pos + delim.size()));
+            searched = data.size() - delim.size() + 1;
+        }
+        if (inbound_.size() >= limits_.inbound_cap) {
+            fail_read(errc::buffer_full);
+            co_return bytes{};
+        }
+        std::size_t had = inbound_.size();
+        co_await gather(had + 1, 0, false);
+        if (inbound_.size() <= had) co_return bytes{}; // ended or failed: error() says why
+    }
+}
+
+void connection::discard(std::size_t n) noexcept {
+    if (!on_own_loop()) {
+        // Posted, so it lands before any read issued after it (those hop by posting too).
+        loop_.post([self = shared_from_this(), n] { self->inbound_.consume(n); });
+        return;
+    }
+    inbound_.consume(n);
+}
+
+} // namespace corio
