@@ -59,8 +59,13 @@ bool connection::read_nonblocking() {
 // nested awaitable costs a frame and a resume per message.
 //
 // Without buffer memory (a fresh or parked connection) it waits with a one-byte MSG_PEEK, so
-// an idle connection holds no buffer; otherwise it reads straight into the ring's free space
-// (Asio tries the read first and only then waits for readiness).
+// an idle connection holds no buffer. Otherwise it reads straight into the ring's free space
+// with its own non-blocking recv, and waits for readability (no read attempt inside Asio)
+// only right after a recv of its own found the socket drained. That order matters: Asio's
+// async_read_some tries a recv at once, and a handler that has just sent its reply reads
+// again microseconds later, before the peer can have answered: one wasted recv (EAGAIN) per
+// message. And a wait is only safe right after such a recv: an edge-triggered readiness
+// event that the loop took while nothing waited would never wake a wait begun later.
 task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume) {
     if (inbound_.empty()) inbound_.shrink(); // a safe point: no view into the ring is live
     if (read_timed_out_) {
@@ -69,6 +74,8 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
         if (error_ == errc::timed_out) error_.clear();
     }
     bool restart_read_clock = true; // false after a park: that wait is the same read
+    bool drained_here = false;      // a recv just found the socket empty: a wait is safe now
+    bool yielded = false;           // the loop ran other work since the last wait or recv
     for (;;) {
         if (inbound_.size() >= want) {
             bytes view(inbound_.linearize().substr(0, take));
@@ -80,8 +87,6 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
             fail_read(errc::closed);
             co_return bytes{};
         }
-        // After a read that filled the buffer there may be more: Asio's async_read_some tries
-        // a read at once in that case, so only shutdown reads by hand here.
         const bool urgent = shutting_down_;
         // TLS cannot peek: OpenSSL may already hold decrypted bytes the socket no longer has.
         const bool peek_wait = !tls_ && !urgent && !maybe_readable_ && inbound_.capacity() == 0;
@@ -102,6 +107,21 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
                 fail_read(errc::shutting_down);
                 co_return bytes{};
             }
+        }
+        if (!tls_ && !peek_wait && !drained_here) {
+            if (!maybe_readable_ && !yielded) {
+                // The last recv drained the socket, and this coroutine has probably just sent
+                // its answer: let the loop run its other ready work first (as Asio's posted
+                // write completion does for a stock Asio handler), so the recv below usually
+                // finds the peer's next message instead of EAGAIN.
+                yielded = true;
+                co_await asio::post(loop_.get_executor(), asio::use_awaitable);
+                continue; // anything may have happened meanwhile: check again
+            }
+            yielded = false;
+            if (!read_nonblocking()) continue; // error_ is set: the checks above decide
+            drained_here = !maybe_readable_;
+            continue;
         }
 
         if (limits_.read_timeout.count() > 0) {
@@ -132,25 +152,12 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
                 touch();
             }
         } else {
-            auto spans = inbound_.writable();
-            if (spans[1].empty()) {
-                // Asio reads a single buffer with recv rather than recvmsg: cheaper per call.
-                std::tie(ec, n) =
-                    co_await socket_.async_read_some(asio::buffer(spans[0].data(), spans[0].size()),
-                                                     asio::as_tuple(asio::use_awaitable));
-            } else {
-                std::array<asio::mutable_buffer, 2> bufs{
-                    asio::buffer(spans[0].data(), spans[0].size()),
-                    asio::buffer(spans[1].data(), spans[1].size())};
-                std::tie(ec, n) =
-                    co_await socket_.async_read_some(bufs, asio::as_tuple(asio::use_awaitable));
-            }
-            if (!ec) {
-                inbound_.commit(n);
-                touch();
-                maybe_readable_ = n == spans[0].size() + spans[1].size();
-            }
+            // Readability only; the recv is ours (read_nonblocking), on the next turn.
+            std::tie(ec) = co_await socket_.async_wait(socket_type::wait_read,
+                                                       asio::as_tuple(asio::use_awaitable));
+            if (!ec) maybe_readable_ = true;
         }
+        drained_here = false;
         reading_ = false;
         if (!ec) continue;
         if (ec != asio::error::operation_aborted) {

@@ -130,6 +130,46 @@ task<std::error_code> connection::flush() {
     return send_until(limits_.outbound_high_water);
 }
 
+namespace {
+
+task<std::error_code> ready(std::error_code ec) {
+    co_return ec;
+}
+
+} // namespace
+
+task<std::error_code> connection::flush(std::string_view data) {
+    if (on_own_loop() && !tls_ && outbound_.empty()) return send_through(data);
+    if (!write(data)) return ready(write_error_ ? write_error_ : std::error_code(errc::closed));
+    return flush();
+}
+
+// flush(data) with nothing buffered ahead of data: data goes to the kernel from where it is,
+// and only what the socket did not take is copied into the outbound buffer (gnet's Write).
+task<std::error_code> connection::send_through(std::string_view data) {
+    if (write_error_) co_return write_error_;
+    if (closed_ || write_shut_) co_return std::error_code(errc::closed);
+    while (!data.empty()) {
+        ssize_t n =
+            ::send(socket_.native_handle(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n >= 0) {
+            data.remove_prefix(static_cast<std::size_t>(n));
+            touch();
+            continue;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        fail_write({errno, std::system_category()});
+        co_return write_error_;
+    }
+    if (data.empty()) co_return std::error_code{};
+    if (!outbound_.write(data)) {
+        fail_write(errc::buffer_full);
+        co_return write_error_;
+    }
+    co_return co_await send_until(limits_.outbound_high_water);
+}
+
 // Sends until the backlog is at most `limit` bytes (waiting for writability while it is
 // over), then leaves any rest to the background drain. flush() and close() differ only in
 // the limit.

@@ -102,6 +102,11 @@ public:
     /// outbound backlog is at or under the high-water mark; the rest drains in the
     /// background. Returns the write error, if any.
     task<std::error_code> flush();
+    /// write(data), then flush(), without the copy when nothing is buffered ahead of data:
+    /// then data goes to the kernel from where it is and only what the socket does not take
+    /// now is copied into the outbound buffer. data must stay valid until the flush is done.
+    /// The bytes go out after everything written before, as with write().
+    task<std::error_code> flush(std::string_view data);
     /// Thread-safe write: copies data to the owning loop, appends and flushes there; `done`
     /// (optional) runs on the loop with the result.
     void async_write(std::string data, std::function<void(std::error_code)> done = {});
@@ -189,6 +194,7 @@ private:
     bool send_some();
     void send_or_arm_drain();
     task<std::error_code> send_until(std::size_t limit);
+    task<std::error_code> send_through(std::string_view data);
     void arm_drain();
     void fail_read(std::error_code ec) noexcept;
     void fail_write(std::error_code ec) noexcept;

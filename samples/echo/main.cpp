@@ -11,9 +11,9 @@ namespace {
 
 corio::task<> echo(corio::connection& conn) {
     while (auto bytes = co_await conn.read()) { // empty at EOF
-        conn.write(bytes);
+        // flush(bytes) sends straight from the inbound buffer when nothing is queued ahead.
+        auto failed = co_await conn.flush(bytes);
         conn.discard(bytes.size());
-        auto failed = co_await conn.flush();
         if (failed) break; // a write error ends the connection
     }
 }
