@@ -10,6 +10,7 @@
 #include "error_convert.hpp"
 #include "tls_context.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
@@ -138,7 +139,10 @@ void connection::close_socket() noexcept {
     }
 }
 
-// Wakes a waiting read. socket cancel() also aborts writability waits; those re-arm (flush,
+// Wakes a waiting read. A read suspended on the read watch is resumed through a post, not
+// from inside the caller (a sweep over the loop's list, a deadline): the handler may end its
+// connection once it runs. Otherwise socket cancel() aborts the read's wait; it also aborts
+// writability waits and the watch, and those re-arm or count as "maybe readable" (flush,
 // close and the background drain all treat operation_aborted on an open socket as "again").
 // It is cheaper than binding a cancellation slot to every read.
 void connection::cancel_read(cancel_reason why) noexcept {
@@ -146,6 +150,11 @@ void connection::cancel_read(cancel_reason why) noexcept {
     cancel_reason_ = why;
     if (tls_) {
         tls_->read_cancel.emit(asio::cancellation_type::terminal);
+        return;
+    }
+    if (read_waiter_) {
+        asio::post(loop_.get_executor(), std::move(*read_waiter_));
+        read_waiter_.reset();
         return;
     }
     boost::system::error_code ignored;

@@ -22,7 +22,17 @@ namespace corio {
 namespace asio = boost::asio;
 using detail::to_std;
 
+namespace {
+
+// Waits on the watch before a quiet connection tries a yield and recv again (a wasted recv
+// if the loop is still quiet: one in this many).
+constexpr std::uint8_t quiet_waits_to_retry = 16;
+
+} // namespace
+
+// Reads until the socket would block or the free space is full. False on EOF or error.
 bool connection::read_nonblocking() {
+    watch_fired_ = false;
     for (;;) {
         auto spans = inbound_.writable();
         std::array<iovec, 2> iov{
@@ -38,7 +48,11 @@ bool connection::read_nonblocking() {
             inbound_.commit(static_cast<std::size_t>(n));
             touch();
             maybe_readable_ = static_cast<std::size_t>(n) == room;
-            if (!maybe_readable_) return true;
+            if (!maybe_readable_) {
+                // Drained: from here on no readiness event may be lost.
+                if (prefer_watch_) arm_read_watch();
+                return true;
+            }
             continue;
         }
         if (n == 0) {
@@ -48,7 +62,10 @@ bool connection::read_nonblocking() {
         }
         if (errno == EINTR) continue;
         maybe_readable_ = false;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            if (prefer_watch_) arm_read_watch();
+            return true;
+        }
         fail_read({errno, std::system_category()});
         return false;
     }
@@ -60,12 +77,17 @@ bool connection::read_nonblocking() {
 //
 // Without buffer memory (a fresh or parked connection) it waits with a one-byte MSG_PEEK, so
 // an idle connection holds no buffer. Otherwise it reads straight into the ring's free space
-// with its own non-blocking recv, and waits for readability (no read attempt inside Asio)
-// only right after a recv of its own found the socket drained. That order matters: Asio's
-// async_read_some tries a recv at once, and a handler that has just sent its reply reads
-// again microseconds later, before the peer can have answered: one wasted recv (EAGAIN) per
-// message. And a wait is only safe right after such a recv: an edge-triggered readiness
-// event that the loop took while nothing waited would never wake a wait begun later.
+// with its own non-blocking recv, never a recv that is bound to find nothing: Asio's
+// async_read_some tries one at once, and a handler that has just sent its reply reads again
+// microseconds later, before the peer can have answered (one wasted EAGAIN per message).
+// Two ways, chosen per connection by what the last read saw:
+// - busy loop (the default): yield to the loop once, then recv; the peer has usually answered
+//   by then, and the message costs one post and one recv, no readiness event.
+// - quiet loop (the yield found nothing): the read watch, a readability wait queued the
+//   moment a recv drains the socket, before the handler can do anything else; reads suspend
+//   on it. A wait begun later could miss the edge-triggered event that the loop took while
+//   nothing waited; the watch cannot. It costs a readiness event per message, which a busy
+//   loop would rather not pay.
 task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume) {
     if (inbound_.empty()) inbound_.shrink(); // a safe point: no view into the ring is live
     if (read_timed_out_) {
@@ -74,8 +96,8 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
         if (error_ == errc::timed_out) error_.clear();
     }
     bool restart_read_clock = true; // false after a park: that wait is the same read
-    bool drained_here = false;      // a recv just found the socket empty: a wait is safe now
-    bool yielded = false;           // the loop ran other work since the last wait or recv
+    bool drained_here = false;      // a recv just found the socket drained, no suspension since
+    bool yielded = false;           // the loop ran other work since the last recv or wait
     for (;;) {
         if (inbound_.size() >= want) {
             bytes view(inbound_.linearize().substr(0, take));
@@ -108,20 +130,37 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
                 co_return bytes{};
             }
         }
-        if (!tls_ && !peek_wait && !drained_here) {
-            if (!maybe_readable_ && !yielded) {
-                // The last recv drained the socket, and this coroutine has probably just sent
-                // its answer: let the loop run its other ready work first (as Asio's posted
-                // write completion does for a stock Asio handler), so the recv below usually
-                // finds the peer's next message instead of EAGAIN.
-                yielded = true;
-                co_await asio::post(loop_.get_executor(), asio::use_awaitable);
-                continue; // anything may have happened meanwhile: check again
+        if (!tls_ && !peek_wait) {
+            if (maybe_readable_ || watch_fired_) {
+                read_nonblocking(); // on EOF or error, error_ is set: the checks above decide
+                drained_here = !maybe_readable_;
+                continue;
             }
-            yielded = false;
-            if (!read_nonblocking()) continue; // error_ is set: the checks above decide
-            drained_here = !maybe_readable_;
-            continue;
+            if (!watching_ && !drained_here) {
+                if (!yielded) {
+                    // This coroutine has probably just sent its answer: let the loop run its
+                    // other ready work first (as Asio's posted write completion does for a
+                    // stock Asio handler), so that the recv below usually finds the peer's
+                    // next message instead of EAGAIN.
+                    yielded = true;
+                    co_await asio::post(loop_.get_executor(), asio::use_awaitable);
+                    continue; // anything may have happened meanwhile: check again
+                }
+                yielded = false;
+                std::size_t before = inbound_.size();
+                read_nonblocking();
+                // Nothing yet even after the yield: the loop is not busy, so from now on a
+                // drained socket gets the watch at once and reads wait on it, no recv tried.
+                if (!error_ && inbound_.size() == before) {
+                    prefer_watch_ = true;
+                    quiet_waits_ = 0;
+                }
+                drained_here = !maybe_readable_;
+                continue;
+            }
+            // Drained just now, with no suspension since: no readiness event can have been
+            // taken while nothing waited, so the watch is safe to wait on.
+            arm_read_watch();
         }
 
         if (limits_.read_timeout.count() > 0) {
@@ -152,10 +191,13 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
                 touch();
             }
         } else {
-            // Readability only; the recv is ours (read_nonblocking), on the next turn.
-            std::tie(ec) = co_await socket_.async_wait(socket_type::wait_read,
-                                                       asio::as_tuple(asio::use_awaitable));
-            if (!ec) maybe_readable_ = true;
+            // The watch is pending: wait for it to fire. Now and then a quiet connection
+            // tries the yield again, to notice the loop getting busy.
+            if (prefer_watch_ && ++quiet_waits_ >= quiet_waits_to_retry) prefer_watch_ = false;
+            co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+                [this](read_waiter waiter) { read_waiter_.emplace(std::move(waiter)); },
+                asio::use_awaitable);
+            if (cancel_reason_ != cancel_reason::none) ec = asio::error::operation_aborted;
         }
         drained_here = false;
         reading_ = false;
@@ -181,6 +223,33 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
         fail_read(closed_ ? std::error_code(errc::closed) : to_std(ec));
         co_return bytes{};
     }
+}
+
+// Queues the read watch (a readability wait) unless it is queued already. Called whenever a
+// recv leaves the socket drained, before the handler can do anything else.
+void connection::arm_read_watch() {
+    if (watching_ || tls_ || closed_) return;
+    watching_ = true;
+    socket_.async_wait(socket_type::wait_read,
+                       [self = shared_from_this()](const boost::system::error_code& ec) {
+                           self->on_read_watch(ec);
+                       });
+}
+
+void connection::on_read_watch(const boost::system::error_code&) {
+    watching_ = false;
+    // Also when aborted (a socket cancel woke a peek wait, or the socket closed): a recv
+    // will tell whether there is data, an error or nothing.
+    watch_fired_ = true;
+    wake_reader();
+}
+
+// Resumes a read suspended on the watch, here and now (this runs as a completion handler).
+void connection::wake_reader() noexcept {
+    if (!read_waiter_) return;
+    auto waiter = std::move(*read_waiter_);
+    read_waiter_.reset();
+    std::move(waiter)();
 }
 
 // Picks the coroutine for a read: a connection without buffer memory (new or parked) and

@@ -14,6 +14,9 @@ loop::loop(std::size_t index, std::size_t block_size, std::size_t read_block_siz
 loop::~loop() {
     stop();
     join();
+    // A read suspended on its connection's read watch is held by the connection, not by a
+    // pending operation: hand each back to the context, which destroys it with the rest.
+    for (connection* c = first_; c; c = c->next_) c->read_waiter_.reset();
 }
 
 void loop::start(std::optional<unsigned> cpu) {

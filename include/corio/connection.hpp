@@ -15,6 +15,7 @@
 
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <any>
 #include <chrono>
@@ -202,6 +203,9 @@ private:
     void schedule_check(clock::time_point when);
     void on_deadline();
     void cancel_read(cancel_reason why) noexcept;
+    void arm_read_watch();
+    void on_read_watch(const boost::system::error_code& ec);
+    void wake_reader() noexcept;
     void close_socket() noexcept;
     task<> close_here();
 
@@ -235,11 +239,22 @@ private:
     std::uint64_t active_generation_ = 0;
     std::any context_;
     std::unique_ptr<detail::tls_session> tls_; // null for plain TCP and Unix
-    connection* prev_ = nullptr;               // loop's intrusive list
+    using read_waiter =
+        boost::asio::async_result<boost::asio::use_awaitable_t<>, void()>::handler_type;
+    std::optional<read_waiter> read_waiter_; // a read suspended on the read watch
+    connection* prev_ = nullptr;             // loop's intrusive list
     connection* next_ = nullptr;
     cancel_reason cancel_reason_ = cancel_reason::none;
     bool reading_ = false;
     bool maybe_readable_ = false;
+    // The read watch: a readability wait queued with the reactor as soon as a recv finds the
+    // socket drained, so the edge-triggered event that the peer's next bytes raise always
+    // has a taker, whatever the handler does before its next read. A read that finds the
+    // watch pending suspends on it (read_waiter_) instead of trying a recv.
+    bool watching_ = false;        // the watch is queued
+    bool watch_fired_ = false;     // it completed since the last recv: the socket may have data
+    bool prefer_watch_ = false;    // drained sockets get the watch at once (see gather)
+    std::uint8_t quiet_waits_ = 0; // waits on the watch since the last miss
     bool read_timed_out_ = false;
     bool drain_armed_ = false;
     bool write_shutdown_pending_ = false;
