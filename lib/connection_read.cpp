@@ -28,6 +28,14 @@ namespace {
 // if the loop is still quiet: one in this many).
 constexpr std::uint8_t quiet_waits_to_retry = 16;
 
+// On Asio's io_uring backend a watch per message (a ring poll each) halved the throughput of
+// 100 x 4 KiB echo (perf/RESULTS.md): there a quiet connection keeps yielding.
+#if defined(BOOST_ASIO_HAS_IO_URING)
+constexpr bool watch_when_quiet = false;
+#else
+constexpr bool watch_when_quiet = true;
+#endif
+
 } // namespace
 
 // Reads until the socket would block or the free space is full. False on EOF or error.
@@ -151,7 +159,7 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
                 read_nonblocking();
                 // Nothing yet even after the yield: the loop is not busy, so from now on a
                 // drained socket gets the watch at once and reads wait on it, no recv tried.
-                if (!error_ && inbound_.size() == before) {
+                if (!error_ && inbound_.size() == before && watch_when_quiet) {
                     prefer_watch_ = true;
                     quiet_waits_ = 0;
                 }
