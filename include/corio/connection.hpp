@@ -247,10 +247,10 @@ private:
     cancel_reason cancel_reason_ = cancel_reason::none;
     bool reading_ = false;
     bool maybe_readable_ = false;
-    // The read watch: a readability wait queued with the reactor as soon as a recv finds the
-    // socket drained, so the edge-triggered event that the peer's next bytes raise always
-    // has a taker, whatever the handler does before its next read. A read that finds the
-    // watch pending suspends on it (read_waiter_) instead of trying a recv.
+    // The read watch (lib/connection_read.cpp, gather): on a quiet connection, a readability
+    // wait queued as soon as a recv finds the socket drained, so the edge-triggered event that
+    // the peer's next bytes raise always has a taker, whatever the handler awaits before its
+    // next read. A read that finds the watch pending suspends on it (read_waiter_).
     bool watching_ = false;        // the watch is queued
     bool watch_fired_ = false;     // it completed since the last recv: the socket may have data
     bool prefer_watch_ = false;    // drained sockets get the watch at once (see gather)
