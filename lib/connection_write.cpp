@@ -25,6 +25,23 @@ namespace {
 // One sendmsg takes at most this many pieces; the rest go on the next call.
 constexpr int max_iovecs = 256;
 
+// One non-blocking send of `pieces` buffers, retried after EINTR: bytes taken, or -1 with
+// errno. A single piece goes with send: no msghdr and iovec import in the kernel.
+ssize_t send_pieces(int fd, const iovec* iov, int pieces) noexcept {
+    for (;;) {
+        ssize_t n;
+        if (pieces == 1) {
+            n = ::send(fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        } else {
+            msghdr msg{};
+            msg.msg_iov = const_cast<iovec*>(iov);
+            msg.msg_iovlen = static_cast<std::size_t>(pieces);
+            n = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+        }
+        if (n >= 0 || errno != EINTR) return n;
+    }
+}
+
 } // namespace
 
 bool connection::write(std::string_view data) {
@@ -64,24 +81,13 @@ bool connection::send_some() {
     while (!outbound_.empty()) {
         if (write_error_) return false;
         std::array<iovec, max_iovecs> iov;
-        int pieces = outbound_.iovecs(iov.data(), max_iovecs);
-        ssize_t n;
-        if (pieces == 1) {
-            // A single piece goes with send: no msghdr and iovec import in the kernel.
-            n = ::send(socket_.native_handle(), iov[0].iov_base, iov[0].iov_len,
-                       MSG_NOSIGNAL | MSG_DONTWAIT);
-        } else {
-            msghdr msg{};
-            msg.msg_iov = iov.data();
-            msg.msg_iovlen = static_cast<std::size_t>(pieces);
-            n = ::sendmsg(socket_.native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-        }
+        ssize_t n = send_pieces(socket_.native_handle(), iov.data(),
+                                outbound_.iovecs(iov.data(), max_iovecs));
         if (n >= 0) {
             outbound_.consume(static_cast<std::size_t>(n));
             touch();
             continue;
         }
-        if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
         fail_write({errno, std::system_category()});
         outbound_.consume(outbound_.size());
@@ -150,14 +156,13 @@ task<std::error_code> connection::send_through(std::string_view data) {
     if (write_error_) co_return write_error_;
     if (closed_ || write_shut_) co_return std::error_code(errc::closed);
     while (!data.empty()) {
-        ssize_t n =
-            ::send(socket_.native_handle(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        iovec piece{const_cast<char*>(data.data()), data.size()};
+        ssize_t n = send_pieces(socket_.native_handle(), &piece, 1);
         if (n >= 0) {
             data.remove_prefix(static_cast<std::size_t>(n));
             touch();
             continue;
         }
-        if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) break;
         fail_write({errno, std::system_category()});
         co_return write_error_;
