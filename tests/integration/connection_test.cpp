@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -809,26 +810,34 @@ TEST_CASE(
 
 // ---- 14. slow reader --------------------------------------------------------------------------
 
-TEST_CASE("connection: flush keeps the backlog under the high-water mark for a slow reader") {
-    struct seen {
-        std::size_t written = 0;
-        std::size_t max_after_flush = 0;
-        std::size_t high_water = 0;
-        std::error_code flushed;
-    };
-    constexpr std::size_t total = std::size_t{32} << 20;
-    constexpr std::size_t chunk = 64 * 1024;
-    std::promise<seen> done;
+namespace {
+
+// What a handler streaming the pattern saw: the bytes it handed over, the largest outbound
+// backlog right after a step, the high-water mark, and the error that stopped it (if any).
+struct stream_seen {
+    std::size_t written = 0;
+    std::size_t max_after_flush = 0;
+    std::size_t high_water = 0;
+    std::error_code flushed;
+};
+
+// Hands chunk number i (`chunk` pattern bytes from offset `off`) to the connection; an error
+// ends the stream.
+using stream_step = std::function<corio::task<std::error_code>(corio::connection&, std::size_t i,
+                                                               std::size_t off, std::size_t chunk)>;
+
+// A server whose handler streams `total` pattern bytes in `chunk`s through `step`, read by a
+// reader that is slow for its first second: checks that every byte came intact, then EOF,
+// and returns what the handler saw.
+stream_seen stream_to_slow_reader(std::size_t total, std::size_t chunk, const stream_step& step) {
+    std::promise<stream_seen> done;
     test::running_engine server(
         test::test_options(2), [&](corio::connection& conn) -> corio::task<> {
-            seen s;
+            stream_seen s;
             s.high_water = conn.high_water_mark();
-            for (std::size_t off = 0; off < total; off += chunk) {
-                if (!conn.write(pattern(off, chunk))) {
-                    s.flushed = conn.error();
-                    break;
-                }
-                auto failed = co_await conn.flush();
+            std::size_t i = 0;
+            for (std::size_t off = 0; off < total; off += chunk, ++i) {
+                auto failed = co_await step(conn, i, off, chunk);
                 if (failed) {
                     s.flushed = failed;
                     break;
@@ -841,63 +850,54 @@ TEST_CASE("connection: flush keeps the backlog under the high-water mark for a s
     test::client c(server.port);
     auto t0 = steady::now();
     auto r = read_pattern(c, total, 1000ms);
-    MESSAGE("32 MiB read in " << ms_since(t0) << " ms");
+    MESSAGE((total >> 20) << " MiB read in " << ms_since(t0) << " ms");
     CHECK(r.received == total);
     CHECK(r.first_bad == SIZE_MAX);
     CHECK(r.eof);
     auto f = done.get_future();
     REQUIRE(ready_within(f));
-    seen s = f.get();
+    stream_seen s = f.get();
+    CHECK(test::eventually([&] { return server.engine.count_connections() == 0; }));
+    return s;
+}
+
+} // namespace
+
+TEST_CASE("connection: flush keeps the backlog under the high-water mark for a slow reader") {
+    constexpr std::size_t total = std::size_t{32} << 20;
+    stream_seen s = stream_to_slow_reader(total, 64 * 1024,
+                                          [](corio::connection& conn, std::size_t, std::size_t off,
+                                             std::size_t chunk) -> corio::task<std::error_code> {
+                                              if (!conn.write(pattern(off, chunk)))
+                                                  co_return conn.error();
+                                              co_return co_await conn.flush();
+                                          });
     CHECK(!s.flushed);
     CHECK(s.written == total);
     CHECK(s.high_water == (std::size_t{1} << 20));
     CHECK(s.max_after_flush <= s.high_water);
     MESSAGE("max outbound backlog after flush: " << s.max_after_flush);
-    CHECK(test::eventually([&] { return server.engine.count_connections() == 0; }));
 }
 
 TEST_CASE("connection: flush(data) sends in order with write() and keeps the high-water mark") {
     // Every third chunk goes through write(), so flush(data) also runs with bytes queued ahead
     // of it (then it must copy and send after them); a slow reader makes the socket fill, so
     // the direct send is partial and the rest is buffered.
-    struct seen {
-        std::size_t written = 0;
-        std::size_t max_after_flush = 0;
-        std::error_code flushed;
-    };
     constexpr std::size_t total = std::size_t{24} << 20;
     constexpr std::size_t chunk = 48 * 1024;
-    std::promise<seen> done;
-    test::running_engine server(
-        test::test_options(2), [&](corio::connection& conn) -> corio::task<> {
-            seen s;
-            std::size_t i = 0;
-            for (std::size_t off = 0; off < total; off += chunk, ++i) {
-                std::string piece = pattern(off, chunk);
-                std::error_code failed;
-                if (i % 3 == 2) {
-                    conn.write(piece);
-                } else {
-                    failed = co_await conn.flush(piece);
-                    piece.assign(chunk, 'x'); // the caller's bytes are free again
-                }
-                if (failed) {
-                    s.flushed = failed;
-                    break;
-                }
-                s.written += chunk;
-                s.max_after_flush = std::max(s.max_after_flush, conn.outbound_buffered());
-            }
-            done.set_value(s);
-        });
-    test::client c(server.port);
-    auto r = read_pattern(c, total, 1000ms);
-    CHECK(r.received == total);
-    CHECK(r.first_bad == SIZE_MAX);
-    CHECK(r.eof);
-    auto f = done.get_future();
-    REQUIRE(ready_within(f));
-    seen s = f.get();
+    stream_seen s =
+        stream_to_slow_reader(total, chunk,
+                              [](corio::connection& conn, std::size_t i, std::size_t off,
+                                 std::size_t size) -> corio::task<std::error_code> {
+                                  std::string piece = pattern(off, size);
+                                  if (i % 3 == 2) {
+                                      conn.write(piece);
+                                      co_return std::error_code{};
+                                  }
+                                  auto failed = co_await conn.flush(piece);
+                                  piece.assign(size, 'x'); // the caller's bytes are free again
+                                  co_return failed;
+                              });
     CHECK(!s.flushed);
     CHECK(s.written == total);
     // write() chunks may sit above the mark until the next flush; flush(data) brings it down.
