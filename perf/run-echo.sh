@@ -193,6 +193,22 @@ start_server() {
     return 1
 }
 
+# start_load TAG ARGS...: echo_load on the load core against SERVER_PORT, its output in
+# logs/TAG.load.out and .err; sets lpid. end_load waits for it and sets rc.
+start_load() {
+    local tag=$1
+    shift
+    taskset -c "$LOAD_CPU" "$OUT/echo_load" --port "$SERVER_PORT" "$@" \
+        >"$OUT/logs/$tag.load.out" 2>"$OUT/logs/$tag.load.err" &
+    lpid=$!
+    PIDS+=("$lpid")
+}
+end_load() {
+    wait "$lpid"
+    rc=$?
+    forget "$lpid"
+}
+
 # key=value field from an echo_load result line.
 field() { awk -v k="$1" '{ for (i = 1; i <= NF; i++) { n = index($i, "="); if (substr($i, 1, n - 1) == k) print substr($i, n + 1) } }' <<<"$2"; }
 
@@ -218,14 +234,9 @@ for c in "${cases[@]}"; do
             # echo_load samples the server's utime+stime itself at the exact
             # start and end of the measured window (it prints measure_start /
             # measure_end there), so warmup and teardown are not billed.
-            taskset -c "$LOAD_CPU" "$OUT/echo_load" --port "$SERVER_PORT" --conns "$conns" --size "$size" \
-                --depth "$depth" --duration "$DURATION" --warmup "$WARMUP" --server-pid "$SERVER_PID" \
-                >"$OUT/logs/$tag.load.out" 2>"$OUT/logs/$tag.load.err" &
-            lpid=$!
-            PIDS+=("$lpid")
-            wait "$lpid"
-            rc=$?
-            forget "$lpid"
+            start_load "$tag" --conns "$conns" --size "$size" --depth "$depth" --duration "$DURATION" \
+                --warmup "$WARMUP" --server-pid "$SERVER_PID"
+            end_load
             stop_pid "$SERVER_PID"
             line=$(grep '^msgs=' "$OUT/logs/$tag.load.out" | tail -n 1)
             errs=$(field errors "$line")
@@ -269,11 +280,8 @@ if ((SYSCALLS)); then
         for s in "${servers[@]}"; do
             tag="$cname-$s-syscalls"
             start_server "$s" "$OUT/logs/$tag.server.log" || { FAILED=$((FAILED + 1)); continue; }
-            taskset -c "$LOAD_CPU" "$OUT/echo_load" --port "$SERVER_PORT" --conns "$conns" --size "$size" \
-                --depth "$depth" --duration "$((SYSCALL_SECONDS + 1))" --warmup "$WARMUP" \
-                >"$OUT/logs/$tag.load.out" 2>"$OUT/logs/$tag.load.err" &
-            lpid=$!
-            PIDS+=("$lpid")
+            start_load "$tag" --conns "$conns" --size "$size" --depth "$depth" \
+                --duration "$((SYSCALL_SECONDS + 1))" --warmup "$WARMUP"
             for ((i = 0; i < 600; i++)); do
                 grep -q '^measure_start' "$OUT/logs/$tag.load.out" 2>/dev/null && break
                 kill -0 "$lpid" 2>/dev/null || break
@@ -282,9 +290,7 @@ if ((SYSCALLS)); then
             # Counted inside the measured window, which outlasts it by a second.
             perf stat -x, -e "$perf_events" -p "$SERVER_PID" -o "$OUT/logs/$tag.perf" -- sleep "$SYSCALL_SECONDS" \
                 >/dev/null 2>&1
-            wait "$lpid"
-            rc=$?
-            forget "$lpid"
+            end_load
             stop_pid "$SERVER_PID"
             line=$(grep '^msgs=' "$OUT/logs/$tag.load.out" | tail -n 1)
             rate=$(field msgs_per_s "$line")
@@ -319,10 +325,7 @@ if ((IDLE > 0)); then
         sleep 0.3  # let the port probe's connection come and go
         base_fds=$(nfds "$SERVER_PID")
         before=$(rss_kib "$SERVER_PID")
-        taskset -c "$LOAD_CPU" "$OUT/echo_load" --port "$SERVER_PORT" --idle "$IDLE" --hold "$IDLE_HOLD" \
-            >"$OUT/logs/$tag.load.out" 2>"$OUT/logs/$tag.load.err" &
-        lpid=$!
-        PIDS+=("$lpid")
+        start_load "$tag" --idle "$IDLE" --hold "$IDLE_HOLD"
         # Sample once the server holds a descriptor for every connection, i.e.
         # has really accepted them (client-side connect completes earlier).
         held=
@@ -335,9 +338,7 @@ if ((IDLE > 0)); then
             kill -0 "$lpid" 2>/dev/null || break
             sleep 0.1
         done
-        wait "$lpid"
-        rc=$?
-        forget "$lpid"
+        end_load
         stop_pid "$SERVER_PID"
         if [[ -z $held || $rc != 0 ]]; then
             FAILED=$((FAILED + 1))
