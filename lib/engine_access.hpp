@@ -51,7 +51,7 @@ struct engine_access {
         return c.tls_handshake(server, timeout);
     }
 
-    // ---- dialing (defined in engine.cpp) ----
+    // ---- dialing (defined in engine_accept.cpp) ----
     /// The loop a dial goes to: the calling loop if asked and called from one, else the
     /// balancer's pick. Counts the connection on it at once (least_connections sees it).
     static loop& reserve_loop(engine& e, bool prefer_current);
