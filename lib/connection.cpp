@@ -25,7 +25,9 @@ std::atomic<std::uint64_t> next_connection_id{1};
 } // namespace
 
 connection::connection(corio::loop& owner, socket_type socket, const connection_limits& limits)
-    : loop_(owner), socket_(std::move(socket)), limits_(limits),
+    : loop_(owner),
+      socket_(std::move(socket)), limits_{limits.outbound_high_water, limits.read_timeout,
+                                          limits.idle_timeout, limits.close_timeout},
       id_(next_connection_id.fetch_add(1, std::memory_order_relaxed)),
       inbound_(&owner.read_pool(), limits.inbound_cap),
       outbound_(owner.pool(), limits.outbound_ring_threshold, limits.outbound_cap) {
@@ -173,7 +175,7 @@ void connection::force_close() noexcept {
     close_socket(); // aborts every pending operation
 }
 
-void connection::park_if_idle(std::uint64_t generation) noexcept {
+void connection::park_if_idle(std::uint32_t generation) noexcept {
     // Idle for a whole sweep period while waiting with a buffer: give the buffer back.
     // TLS keeps its buffer: OpenSSL's own buffers dwarf it, and its reads are not restarted.
     if (reading_ && !tls_ && active_generation_ < generation && inbound_.empty() &&

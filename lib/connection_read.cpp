@@ -264,7 +264,7 @@ void connection::wake_reader() noexcept {
 // nothing to read waits in wait_then_gather's small frame; gather's larger frame and the read
 // block exist only once data is there. That is most of an idle connection's memory.
 task<bytes> connection::start_read(std::size_t want, std::size_t take, bool consume) {
-    if (want > limits_.inbound_cap) {
+    if (want > inbound_.max_size()) {
         fail_read(errc::buffer_full); // can never be satisfied: gather returns empty at once
         return gather(SIZE_MAX, 0, false);
     }
@@ -339,7 +339,7 @@ task<bytes> connection::read_until_here(std::string_view delim) {
             if (pos != std::string_view::npos) co_return bytes(data.substr(0, pos + delim.size()));
             searched = data.size() - delim.size() + 1;
         }
-        if (inbound_.size() >= limits_.inbound_cap) {
+        if (inbound_.size() >= inbound_.max_size()) {
             fail_read(errc::buffer_full);
             co_return bytes{};
         }

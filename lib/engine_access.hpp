@@ -32,7 +32,7 @@ struct engine_access {
 
     /// Starts a sweep period; connections idle for a whole period give their buffers back.
     static void sweep(loop& l) noexcept {
-        std::uint64_t previous = l.sweep_generation_++;
+        std::uint32_t previous = l.sweep_generation_++;
         for_each(l, [previous](connection& c) { c.park_if_idle(previous); });
     }
 

@@ -164,17 +164,21 @@ public:
 
     // ---- user context -----------------------------------------------------------------
 
-    /// Stores a T (replacing any previous context) and returns it.
+    /// Stores a T (replacing any previous context) and returns it. The first call on a
+    /// connection allocates the holder, so connections without a context do not pay for it.
     template <class T, class... Args>
     T& emplace_context(Args&&... args) {
-        return context_.emplace<T>(std::forward<Args>(args)...);
+        if (!context_) context_ = std::make_unique<std::any>();
+        return context_->emplace<T>(std::forward<Args>(args)...);
     }
     /// The stored T, or nullptr if there is none or it has another type.
     template <class T>
     T* context() noexcept {
-        return std::any_cast<T>(&context_);
+        return context_ ? std::any_cast<T>(context_.get()) : nullptr;
     }
-    void reset_context() noexcept { context_.reset(); }
+    void reset_context() noexcept {
+        if (context_) context_->reset();
+    }
 
 private:
     friend class loop;
@@ -220,11 +224,19 @@ private:
     // Engine hooks (loop thread).
     void begin_shutdown() noexcept;
     void force_close() noexcept;
-    void park_if_idle(std::uint64_t generation) noexcept;
+    void park_if_idle(std::uint32_t generation) noexcept;
 
     corio::loop& loop_;
     socket_type socket_;
-    connection_limits limits_;
+    // What the connection still needs of its connection_limits after construction (the caps
+    // live in the buffers): the whole struct would cost 24 more bytes per connection.
+    struct kept_limits {
+        std::size_t outbound_high_water;
+        std::chrono::milliseconds read_timeout;
+        std::chrono::milliseconds idle_timeout;
+        std::chrono::milliseconds close_timeout;
+    };
+    kept_limits limits_;
     std::uint64_t id_;
     buffer::ring inbound_;
     buffer::mixed outbound_;
@@ -236,32 +248,35 @@ private:
     clock::time_point read_started_{};
     clock::time_point close_deadline_ = clock::time_point::max();
     clock::time_point read_deadline_ = clock::time_point::max();
-    std::uint64_t active_generation_ = 0;
-    std::any context_;
+    std::unique_ptr<std::any> context_;        // made by the first emplace_context
     std::unique_ptr<detail::tls_session> tls_; // null for plain TCP and Unix
     using read_waiter =
         boost::asio::async_result<boost::asio::use_awaitable_t<>, void()>::handler_type;
     std::optional<read_waiter> read_waiter_; // a read suspended on the read watch
     connection* prev_ = nullptr;             // loop's intrusive list
     connection* next_ = nullptr;
+    // The sweep period of the last activity (32 bits: 136 years of one-second sweeps).
+    std::uint32_t active_generation_ = 0;
     cancel_reason cancel_reason_ = cancel_reason::none;
-    bool reading_ = false;
-    bool maybe_readable_ = false;
+    char peek_byte_ = 0;
+    // Bit-fields: with the two fields above they fill one 8-byte word, where bools took 16
+    // (idle connections are counted in bytes; loop thread only).
+    std::uint8_t quiet_waits_ : 5 = 0; // waits on the read watch since the last miss (<= 16)
+    bool reading_ : 1 = false;
+    bool maybe_readable_ : 1 = false;
     // The read watch (lib/connection_read.cpp, gather): on a quiet connection, a readability
     // wait queued as soon as a recv finds the socket drained, so the edge-triggered event that
     // the peer's next bytes raise always has a taker, whatever the handler awaits before its
     // next read. A read that finds the watch pending suspends on it (read_waiter_).
-    bool watching_ = false;        // the watch is queued
-    bool watch_fired_ = false;     // it completed since the last recv: the socket may have data
-    bool prefer_watch_ = false;    // drained sockets get the watch at once (see gather)
-    std::uint8_t quiet_waits_ = 0; // waits on the watch since the last miss
-    bool read_timed_out_ = false;
-    bool drain_armed_ = false;
-    bool write_shutdown_pending_ = false;
-    bool write_shut_ = false; // shutdown_write() was called: no more writes
-    bool shutting_down_ = false;
-    bool closed_ = false;
-    char peek_byte_ = 0;
+    bool watching_ : 1 = false;     // the watch is queued
+    bool watch_fired_ : 1 = false;  // it completed since the last recv: the socket may have data
+    bool prefer_watch_ : 1 = false; // drained sockets get the watch at once (see gather)
+    bool read_timed_out_ : 1 = false;
+    bool drain_armed_ : 1 = false;
+    bool write_shutdown_pending_ : 1 = false;
+    bool write_shut_ : 1 = false; // shutdown_write() was called: no more writes
+    bool shutting_down_ : 1 = false;
+    bool closed_ : 1 = false;
 };
 
 } // namespace corio

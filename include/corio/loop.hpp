@@ -77,7 +77,7 @@ private:
     std::thread thread_;
     std::atomic<std::size_t> count_{0};
     connection* first_ = nullptr; // intrusive list of attached connections
-    std::uint64_t sweep_generation_ = 0;
+    std::uint32_t sweep_generation_ = 0;
 };
 
 } // namespace corio

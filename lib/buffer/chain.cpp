@@ -23,7 +23,6 @@ bool chain::write(std::string_view data) {
             b->begin = b->end = 0;
             (tail_ ? tail_->next : head_) = b;
             tail_ = b;
-            ++blocks_;
         }
         std::size_t n = std::min(data.size(), room - tail_->end);
         std::memcpy(tail_->bytes() + tail_->end, data.data(), n);
@@ -32,6 +31,12 @@ bool chain::write(std::string_view data) {
         data.remove_prefix(n);
     }
     return true;
+}
+
+std::size_t chain::block_count() const noexcept {
+    std::size_t n = 0;
+    for (block* b = head_; b; b = b->next) ++n;
+    return n;
 }
 
 int chain::iovecs(struct iovec* out, int max) const noexcept {
@@ -67,7 +72,6 @@ void chain::consume(std::size_t n) noexcept {
             head_ = head_->next;
             if (!head_) tail_ = nullptr;
             pool_.release(reinterpret_cast<char*>(done));
-            --blocks_;
         }
     }
 }

@@ -7,11 +7,10 @@
 namespace corio::buffer {
 
 mixed::mixed(block_pool& pool, std::size_t ring_threshold, std::size_t max_size)
-    : max_size_(max_size), ring_(&pool, std::max<std::size_t>(ring_threshold, 1)),
-      chain_(pool, max_size) {}
+    : ring_(&pool, std::max<std::size_t>(ring_threshold, 1)), chain_(pool, max_size) {}
 
 bool mixed::write(std::string_view data) {
-    if (data.size() > max_size_ - size()) return false;
+    if (data.size() > max_size() - size()) return false;
     if (chain_.empty() && data.size() <= ring_.max_size() - ring_.size() && ring_.write(data))
         return true;
     return chain_.write(data);

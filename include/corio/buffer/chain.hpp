@@ -25,7 +25,9 @@ public:
     std::size_t size() const noexcept { return size_; }
     bool empty() const noexcept { return size_ == 0; }
     std::size_t max_size() const noexcept { return max_size_; }
-    std::size_t block_count() const noexcept { return blocks_; }
+    /// Blocks held, counted by walking them (a counter would cost every connection 8
+    /// bytes); for tests and stats, not for hot paths.
+    std::size_t block_count() const noexcept;
 
     /// Appends all of `data`; false (appending nothing) when that would exceed max_size().
     bool write(std::string_view data);
@@ -50,7 +52,6 @@ private:
     block_pool& pool_;
     std::size_t max_size_;
     std::size_t size_ = 0;
-    std::size_t blocks_ = 0;
     block* head_ = nullptr;
     block* tail_ = nullptr;
 };

@@ -21,7 +21,7 @@ public:
 
     std::size_t size() const noexcept { return ring_.size() + chain_.size(); }
     bool empty() const noexcept { return size() == 0; }
-    std::size_t max_size() const noexcept { return max_size_; }
+    std::size_t max_size() const noexcept { return chain_.max_size(); } // the chain has the cap
     /// Memory held by the ring part (blocks of the chain come from the pool).
     std::size_t ring_capacity() const noexcept { return ring_.capacity(); }
     std::size_t chain_blocks() const noexcept { return chain_.block_count(); }
@@ -40,7 +40,6 @@ public:
     void trim() noexcept { ring_.trim(); }
 
 private:
-    std::size_t max_size_;
     ring ring_;
     chain chain_;
 };
