@@ -151,7 +151,7 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
                     // stock Asio handler), so that the recv below usually finds the peer's
                     // next message instead of EAGAIN.
                     yielded = true;
-                    co_await asio::post(loop_.get_executor(), asio::use_awaitable);
+                    co_await yield_to_loop();
                     continue; // anything may have happened meanwhile: check again
                 }
                 yielded = false;
@@ -231,6 +231,19 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
         fail_read(closed_ ? std::error_code(errc::closed) : to_std(ec));
         co_return bytes{};
     }
+}
+
+// A post of this coroutine's resumption straight onto the loop's io_context. It costs less
+// than co_await asio::post(executor, use_awaitable): that one wraps the resumption in a
+// work_dispatcher over the type-erased any_io_executor (a prefer, a work count, two executor
+// copies), which callgrind shows as a tenth of corio-echo's user-space instructions.
+asio::awaitable<void> connection::yield_to_loop() {
+    return asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+        [this](read_waiter waiter) {
+            asio::post(loop_.get_executor(),
+                       [waiter = std::move(waiter)]() mutable { std::move(waiter)(); });
+        },
+        asio::use_awaitable);
 }
 
 // Queues the read watch (a readability wait) unless it is queued already. Called whenever a

@@ -196,6 +196,7 @@ private:
     template <class F>
     auto on_owner(F make_op);
     bool read_nonblocking();
+    boost::asio::awaitable<void> yield_to_loop();
     bool send_some();
     void send_or_arm_drain();
     task<std::error_code> send_until(std::size_t limit);
