@@ -2,6 +2,8 @@
 // transports built on top) udp://, udp4://, udp6://, unix:///path, unix://@abstract, tls://.
 #pragma once
 
+#include <corio/config.hpp>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -11,11 +13,11 @@ namespace corio {
 enum class scheme { tcp, tcp4, tcp6, udp, udp4, udp6, unix_stream, tls };
 
 struct address {
-    std::string url; ///< as given
+    std::string url{}; ///< as given
     corio::scheme scheme = scheme::tcp;
-    std::string host; ///< without IPv6 brackets; empty means every interface
+    std::string host{}; ///< without IPv6 brackets; empty means every interface
     std::uint16_t port = 0;
-    std::string path; ///< unix sockets: the file path, or "@name" for an abstract name
+    std::string path{}; ///< unix sockets: the file path, or "@name" for an abstract name
 
     bool is_stream() const noexcept {
         return scheme != scheme::udp && scheme != scheme::udp4 && scheme != scheme::udp6;

@@ -3,6 +3,8 @@
 // for anything else.
 #pragma once
 
+#include <corio/config.hpp>
+
 #include <boost/asio/generic/stream_protocol.hpp>
 
 #include <cstddef>

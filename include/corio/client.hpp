@@ -3,6 +3,8 @@
 //     auto up = co_await corio::dial(engine, "tcp://example.com:80");
 #pragma once
 
+#include <corio/config.hpp>
+
 #include <corio/connection.hpp>
 #include <corio/task.hpp>
 #include <corio/tls.hpp>
@@ -20,7 +22,7 @@ struct dial_options {
     std::chrono::milliseconds connect_timeout{10000};
     /// For tls:// URLs: trust store, client certificate, SNI name, ALPN. By default the
     /// server's certificate is verified against the system store and the URL's host name.
-    tls_options tls;
+    tls_options tls{};
     /// Called from a handler: put the new connection on the caller's loop instead of the
     /// balancer's pick, so the handler uses both without hopping between loops (a proxy).
     bool on_current_loop = false;

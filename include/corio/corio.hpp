@@ -2,6 +2,8 @@
 // Include this one header for the whole public API.
 #pragma once
 
+#include <corio/config.hpp>
+
 #include <corio/address.hpp>
 #include <corio/balancer.hpp>
 #include <corio/buffer/chain.hpp>

@@ -3,6 +3,8 @@
 // per-socket buffer and answers with send_to/reply. Shutdown and close are values, not throws.
 #pragma once
 
+#include <corio/config.hpp>
+
 #include <corio/error.hpp>
 #include <corio/task.hpp>
 

@@ -2,6 +2,8 @@
 // handler checks (conn.error() == corio::errc::eof), never exceptions.
 #pragma once
 
+#include <corio/config.hpp>
+
 #include <system_error>
 
 namespace corio {

@@ -2,6 +2,8 @@
 // The default writes to stderr; replace it in engine options to route lines elsewhere.
 #pragma once
 
+#include <corio/config.hpp>
+
 #include <fmt/format.h>
 
 #include <functional>

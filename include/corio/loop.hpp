@@ -3,6 +3,8 @@
 // reach it only by posting work to it.
 #pragma once
 
+#include <corio/config.hpp>
+
 #include <corio/buffer/pool.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>

@@ -18,6 +18,8 @@
 // overload is an error the caller sees at once, never a deadlock.
 #pragma once
 
+#include <corio/config.hpp>
+
 #include <corio/error.hpp>
 #include <corio/task.hpp>
 

@@ -2,6 +2,8 @@
 // (timers, channels, resolvers) as well as corio's own.
 #pragma once
 
+#include <corio/config.hpp>
+
 #include <boost/asio/awaitable.hpp>
 
 namespace corio {

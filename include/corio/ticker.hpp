@@ -28,6 +28,8 @@
 //   the engine is stopping or stopped never ticks (active() is false).
 #pragma once
 
+#include <corio/config.hpp>
+
 #include <corio/task.hpp>
 
 #include <chrono>

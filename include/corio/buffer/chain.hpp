@@ -3,6 +3,8 @@
 // outbound backlog leaves in one writev (up to IOV_MAX pieces).
 #pragma once
 
+#include <corio/config.hpp>
+
 #include <corio/buffer/pool.hpp>
 #include <corio/buffer/ring.hpp>
 

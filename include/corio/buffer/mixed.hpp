@@ -3,6 +3,8 @@
 // data, new data goes behind it). Connections use it for outbound data.
 #pragma once
 
+#include <corio/config.hpp>
+
 #include <corio/buffer/chain.hpp>
 #include <corio/buffer/ring.hpp>
 

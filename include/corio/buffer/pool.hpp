@@ -3,6 +3,8 @@
 // buffers of idle connections can give their memory back without a trip to malloc.
 #pragma once
 
+#include <corio/config.hpp>
+
 #include <cstddef>
 
 namespace corio::buffer {

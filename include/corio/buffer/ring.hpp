@@ -3,6 +3,8 @@
 // free space is exposed as (at most) two spans so one readv fills both.
 #pragma once
 
+#include <corio/config.hpp>
+
 #include <corio/buffer/pool.hpp>
 
 #include <array>
