@@ -1,9 +1,11 @@
 // URL parsing for listen and dial addresses.
 #include <corio/address.hpp>
 
+#include <arpa/inet.h>
 #include <charconv>
 #include <fmt/format.h>
 #include <stdexcept>
+#include <string>
 
 namespace corio {
 namespace {
@@ -31,6 +33,23 @@ bool parse_scheme(std::string_view name, scheme& out) {
         }
     }
     return false;
+}
+
+// Only digits and dots: meant as an IPv4 literal (no host name is all-numeric), so it must be
+// one, rather than go to the resolver as a name.
+bool looks_like_ipv4(std::string_view host) {
+    return !host.empty() && host.find_first_not_of("0123456789.") == std::string_view::npos;
+}
+
+bool valid_ipv4(std::string_view host) {
+    in_addr out{};
+    return ::inet_pton(AF_INET, std::string(host).c_str(), &out) == 1;
+}
+
+bool valid_ipv6(std::string_view host) {
+    in6_addr out{};
+    std::string_view bare = host.substr(0, host.find('%')); // a %scope (interface) may follow
+    return ::inet_pton(AF_INET6, std::string(bare).c_str(), &out) == 1;
 }
 
 } // namespace
@@ -78,6 +97,7 @@ address parse_address(std::string_view url) {
         auto close = rest.find(']');
         if (close == std::string_view::npos) fail(url, "unclosed '[' in IPv6 host");
         host = rest.substr(1, close - 1);
+        if (!valid_ipv6(host)) fail(url, fmt::format("'{}' is not an IPv6 address", host));
         rest.remove_prefix(close + 1);
         if (rest.empty() || rest.front() != ':') fail(url, "missing ':port' after IPv6 host");
         port = rest.substr(1);
@@ -95,6 +115,8 @@ address parse_address(std::string_view url) {
     auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
     if (ec != std::errc{} || end != port.data() + port.size() || value > 65535)
         fail(url, fmt::format("bad port '{}'", port));
+    if (looks_like_ipv4(host) && !valid_ipv4(host))
+        fail(url, fmt::format("'{}' is not an IPv4 address (four numbers 0-255)", host));
     a.port = static_cast<std::uint16_t>(value);
     a.host = host == "*" ? std::string() : std::string(host);
     return a;

@@ -51,6 +51,22 @@ TEST_CASE("bad addresses give errors naming the address and the problem") {
     CHECK(error_of("ftp://x:1").find("'ftp://x:1'") != std::string::npos);
 }
 
+TEST_CASE("invalid IP literals are refused by the parser, not sent to the resolver") {
+    CHECK(error_of("tcp://999.1.1.1:80").find("'999.1.1.1' is not an IPv4 address") !=
+          std::string::npos);
+    CHECK(error_of("tcp://1.2.3:80").find("not an IPv4 address") != std::string::npos);
+    CHECK(error_of("tcp://1.2.3.4.5:80").find("not an IPv4 address") != std::string::npos);
+    CHECK(error_of("udp://256.0.0.1:53").find("not an IPv4 address") != std::string::npos);
+    CHECK(error_of("tcp6://[::g]:80").find("'::g' is not an IPv6 address") != std::string::npos);
+    CHECK(error_of("tcp6://[]:80").find("not an IPv6 address") != std::string::npos);
+    // Valid literals and names still parse.
+    CHECK(corio::parse_address("tcp://255.255.255.255:1").host == "255.255.255.255");
+    CHECK(corio::parse_address("tcp://0.0.0.0:1").host == "0.0.0.0");
+    CHECK(corio::parse_address("tcp6://[fe80::1%lo]:1").host == "fe80::1%lo");
+    CHECK(corio::parse_address("tcp://localhost:1").host == "localhost");
+    CHECK(corio::parse_address("tcp://a1.example:1").host == "a1.example");
+}
+
 TEST_CASE("balancers by name") {
     CHECK(corio::make_balancer("least_connections") != nullptr);
     CHECK(corio::make_balancer("round_robin") != nullptr);
