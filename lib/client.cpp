@@ -7,6 +7,7 @@
 #include "endpoint_format.hpp"
 #include "engine_access.hpp"
 #include "error_convert.hpp"
+#include "exact_system_error.hpp"
 #include "socket_setup.hpp"
 #include "tls_context.hpp"
 #include "unix_socket_path.hpp"
@@ -31,7 +32,7 @@ using generic_endpoint = asio::generic::stream_protocol::endpoint;
 namespace {
 
 [[noreturn]] void fail(std::error_code ec, const address& a, std::string_view what) {
-    throw std::system_error(ec, fmt::format("corio: dial('{}'): {}", a.url, what));
+    throw detail::exact_system_error(ec, fmt::format("corio: dial('{}'): {}", a.url, what));
 }
 
 // The addresses to try, in the resolver's order, filtered by the scheme's family.
@@ -43,7 +44,8 @@ task<std::vector<generic_endpoint>> endpoints_for(const address& a, asio::steady
         out.push_back(detail::unix_endpoint(a));
         co_return out;
     }
-    if (a.host.empty()) fail(std::make_error_code(std::errc::invalid_argument), a, "no host");
+    if (a.host.empty())
+        fail(std::make_error_code(std::errc::invalid_argument), a, "no host to connect to");
     const bool v4_only = a.scheme == scheme::tcp4, v6_only = a.scheme == scheme::tcp6;
     boost::system::error_code ec;
     auto literal = ip::make_address(a.host, ec);

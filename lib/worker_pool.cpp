@@ -1,6 +1,8 @@
 // Worker threads for corio::offload.
 #include "worker_pool.hpp"
 
+#include "exact_system_error.hpp"
+
 #include <corio/engine.hpp>
 
 #include <pthread.h>
@@ -43,7 +45,7 @@ void worker_pool::submit(std::unique_ptr<work_item> item) noexcept {
         return;
     }
     if (refused) {
-        item->fail(std::make_exception_ptr(std::system_error(
+        item->fail(std::make_exception_ptr(detail::exact_system_error(
             refused, refused == errc::queue_full
                          ? "corio::offload: worker queue full (options::worker_queue_limit)"
                          : "corio::offload: engine shutting down")));
@@ -73,8 +75,10 @@ void worker_pool::work(std::size_t index) {
             if (!head_) tail_ = nullptr;
             --queued_;
         }
+        running_.fetch_add(1, std::memory_order_relaxed);
         item->run();
         delete item;
+        running_.fetch_sub(1, std::memory_order_relaxed);
     }
 }
 

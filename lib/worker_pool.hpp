@@ -7,6 +7,7 @@
 
 #include <boost/asio/execution_context.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <memory>
@@ -31,6 +32,9 @@ public:
     /// (waiting for items already running). Idempotent.
     void shutdown() noexcept;
 
+    /// Calls running on a worker now (for the stop's log lines). Any thread.
+    std::size_t running() const noexcept { return running_.load(std::memory_order_relaxed); }
+
 private:
     void work(std::size_t index);
     void start_threads(); // mutex held
@@ -42,6 +46,7 @@ private:
     work_item* head_ = nullptr;
     work_item* tail_ = nullptr;
     std::size_t queued_ = 0;
+    std::atomic<std::size_t> running_{0};
     bool closed_ = false;
     std::vector<std::thread> threads_;
 };
