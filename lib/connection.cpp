@@ -14,6 +14,9 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <cstring>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 namespace corio {
 namespace asio = boost::asio;
@@ -37,6 +40,7 @@ connection::connection(corio::loop& owner, socket_type socket, const connection_
     // set_idle_timeout once it is owned by a shared_ptr: arming needs shared_from_this(),
     // which throws std::bad_weak_ptr inside the constructor.
     last_activity_ = clock::now();
+    remember_peer();
 }
 
 connection::~connection() {
@@ -52,8 +56,41 @@ connection::endpoint connection::local_endpoint() const {
     return socket_.local_endpoint(ec);
 }
 
-connection::endpoint connection::remote_endpoint() const {
+void connection::remember_peer() noexcept {
     boost::system::error_code ec;
+    endpoint ep = socket_.remote_endpoint(ec);
+    if (ec) return;
+    if (ep.protocol().family() == AF_INET) {
+        const auto* in = reinterpret_cast<const sockaddr_in*>(ep.data());
+        peer_.family = AF_INET;
+        peer_.port = in->sin_port;
+        std::memcpy(peer_.bytes, &in->sin_addr, sizeof in->sin_addr);
+    } else if (ep.protocol().family() == AF_INET6) {
+        const auto* in6 = reinterpret_cast<const sockaddr_in6*>(ep.data());
+        peer_.family = AF_INET6;
+        peer_.port = in6->sin6_port;
+        peer_.scope_id = in6->sin6_scope_id;
+        std::memcpy(peer_.bytes, &in6->sin6_addr, sizeof in6->sin6_addr);
+    }
+}
+
+connection::endpoint connection::remote_endpoint() const {
+    if (peer_.family == AF_INET) {
+        sockaddr_in in{};
+        in.sin_family = AF_INET;
+        in.sin_port = peer_.port;
+        std::memcpy(&in.sin_addr, peer_.bytes, sizeof in.sin_addr);
+        return endpoint(&in, sizeof in, IPPROTO_TCP);
+    }
+    if (peer_.family == AF_INET6) {
+        sockaddr_in6 in6{};
+        in6.sin6_family = AF_INET6;
+        in6.sin6_port = peer_.port;
+        in6.sin6_scope_id = peer_.scope_id;
+        std::memcpy(&in6.sin6_addr, peer_.bytes, sizeof in6.sin6_addr);
+        return endpoint(&in6, sizeof in6, IPPROTO_TCP);
+    }
+    boost::system::error_code ec; // unix peers: as the socket says now
     return socket_.remote_endpoint(ec);
 }
 
@@ -81,6 +118,10 @@ bool connection::on_own_loop() const noexcept {
 
 void connection::fail_read(std::error_code ec) noexcept {
     if (!error_) error_ = ec;
+    // A broken transport (a reset, a TLS failure: anything but corio's own errc values such as
+    // EOF, a timeout or a cap) breaks both directions: write() says so from now on, as its
+    // contract promises, instead of only the next flush().
+    if (ec.category() != error_category() && !write_error_) write_error_ = ec;
 }
 
 void connection::fail_write(std::error_code ec) noexcept {
@@ -118,8 +159,9 @@ task<> connection::close_here() {
     if (closed_) co_return;
     const bool backlog = !outbound_.empty() || (tls_ && tls_->writing);
     if ((backlog || (tls_ && tls_->established)) && !write_error_) {
-        close_deadline_ = clock::now() + limits_.close_timeout;
-        schedule_check(close_deadline_);
+        auto when = clock::now() + limits_.close_timeout;
+        deadlines().close = when;
+        schedule_check(when);
         // Everything, or an error, or the close deadline (which closes the socket).
         if (tls_) {
             co_await tls_send_until(0);
@@ -133,7 +175,7 @@ task<> connection::close_here() {
 
 void connection::close_socket() noexcept {
     closed_ = true;
-    if (deadline_timer_) deadline_timer_->cancel();
+    if (deadlines_) deadlines_->timer.cancel();
     boost::system::error_code ignored;
     if (socket_.is_open()) {
         socket_.shutdown(socket_type::shutdown_both, ignored);

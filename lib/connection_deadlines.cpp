@@ -13,14 +13,19 @@ namespace asio = boost::asio;
 // Before a read waits: true (and the read fails with timed_out) if the read deadline has
 // passed; otherwise the deadline timer covers it.
 bool connection::read_deadline_passed() {
-    if (read_deadline_ == clock::time_point::max()) return false;
-    if (clock::now() >= read_deadline_) {
+    if (!deadlines_ || deadlines_->read == clock::time_point::max()) return false;
+    if (clock::now() >= deadlines_->read) {
         read_timed_out_ = true;
         fail_read(errc::timed_out);
         return true;
     }
-    schedule_check(read_deadline_);
+    schedule_check(deadlines_->read);
     return false;
+}
+
+connection::deadline_state& connection::deadlines() {
+    if (!deadlines_) deadlines_ = std::make_unique<deadline_state>(loop_.get_executor());
+    return *deadlines_;
 }
 
 void connection::set_read_deadline(clock::time_point when) {
@@ -28,7 +33,7 @@ void connection::set_read_deadline(clock::time_point when) {
         loop_.post([self = shared_from_this(), when] { self->set_read_deadline(when); });
         return;
     }
-    read_deadline_ = when;
+    if (deadlines_ || when != clock::time_point::max()) deadlines().read = when;
     if (reading_ && when != clock::time_point::max()) {
         if (clock::now() >= when)
             cancel_read(cancel_reason::timeout);
@@ -64,14 +69,13 @@ void connection::set_idle_timeout(std::chrono::milliseconds timeout) {
 // One timer serves every deadline: it is armed for the earliest and re-evaluates on expiry,
 // so the hot path only stores timestamps.
 void connection::schedule_check(clock::time_point when) {
-    if (closed_ || when >= deadline_armed_) return;
-    if (!deadline_timer_)
-        deadline_timer_ = std::make_unique<asio::steady_timer>(loop_.get_executor());
-    deadline_armed_ = when;
-    deadline_timer_->expires_at(when);
-    deadline_timer_->async_wait([self = shared_from_this(), when](boost::system::error_code ec) {
-        if (ec || self->deadline_armed_ != when) return;
-        self->deadline_armed_ = clock::time_point::max();
+    if (closed_ || (deadlines_ && when >= deadlines_->armed)) return;
+    auto& d = deadlines();
+    d.armed = when;
+    d.timer.expires_at(when);
+    d.timer.async_wait([self = shared_from_this(), when](boost::system::error_code ec) {
+        if (ec || self->deadlines_->armed != when) return;
+        self->deadlines_->armed = clock::time_point::max();
         self->on_deadline();
     });
 }
@@ -80,13 +84,15 @@ void connection::on_deadline() {
     if (closed_) return;
     auto now = clock::now();
     auto next = clock::time_point::max();
-    if (close_deadline_ != clock::time_point::max()) {
-        if (now >= close_deadline_) {
+    // on_deadline runs from the timer, so deadlines_ exists.
+    const auto close_deadline = deadlines_->close;
+    if (close_deadline != clock::time_point::max()) {
+        if (now >= close_deadline) {
             fail_write(errc::timed_out);
             force_close();
             return;
         }
-        next = std::min(next, close_deadline_);
+        next = std::min(next, close_deadline);
     }
     if (limits_.idle_timeout.count() > 0) {
         auto due = last_activity_ + limits_.idle_timeout;
@@ -99,7 +105,7 @@ void connection::on_deadline() {
         next = std::min(next, due);
     }
     if (reading_) {
-        auto due = read_deadline_;
+        auto due = deadlines_->read;
         if (limits_.read_timeout.count() > 0)
             due = std::min(due, read_started_ + limits_.read_timeout);
         if (now >= due)

@@ -103,9 +103,8 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
         read_timed_out_ = false;
         if (error_ == errc::timed_out) error_.clear();
     }
-    bool restart_read_clock = true; // false after a park: that wait is the same read
-    bool drained_here = false;      // a recv just found the socket drained, no suspension since
-    bool yielded = false;           // the loop ran other work since the last recv or wait
+    bool drained_here = false; // a recv just found the socket drained, no suspension since
+    bool yielded = false;      // the loop ran other work since the last recv or wait
     for (;;) {
         if (inbound_.size() >= want) {
             bytes view(inbound_.linearize().substr(0, take));
@@ -171,12 +170,10 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
             arm_read_watch();
         }
 
-        if (limits_.read_timeout.count() > 0) {
-            if (restart_read_clock) read_started_ = clock::now();
-            schedule_check(read_started_ + limits_.read_timeout);
-        }
+        // The read timeout bounds the whole read call (its clock starts in start_read or
+        // read_until), however many waits it takes: bytes trickling in do not extend it.
+        if (limits_.read_timeout.count() > 0) schedule_check(read_started_ + limits_.read_timeout);
         if (read_deadline_passed()) co_return bytes{};
-        restart_read_clock = true;
         reading_ = true;
         cancel_reason_ = cancel_reason::none;
         boost::system::error_code ec;
@@ -216,8 +213,7 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
         }
         switch (std::exchange(cancel_reason_, cancel_reason::none)) {
         case cancel_reason::park:
-            inbound_.trim();            // idle: give the block back, wait with a peek next time
-            restart_read_clock = false; // parking is invisible: the read timeout keeps running
+            inbound_.trim(); // idle: give the block back, wait with a peek next time
             continue;
         case cancel_reason::timeout:
             read_timed_out_ = true;
@@ -277,6 +273,7 @@ void connection::wake_reader() noexcept {
 // nothing to read waits in wait_then_gather's small frame; gather's larger frame and the read
 // block exist only once data is there. That is most of an idle connection's memory.
 task<bytes> connection::start_read(std::size_t want, std::size_t take, bool consume) {
+    if (limits_.read_timeout.count() > 0) read_started_ = clock::now();
     if (want > inbound_.max_size()) {
         fail_read(errc::buffer_full); // can never be satisfied: gather returns empty at once
         return gather(SIZE_MAX, 0, false);
@@ -288,10 +285,7 @@ task<bytes> connection::start_read(std::size_t want, std::size_t take, bool cons
 }
 
 task<bytes> connection::wait_then_gather(std::size_t want, std::size_t take, bool consume) {
-    if (limits_.read_timeout.count() > 0) {
-        read_started_ = clock::now();
-        schedule_check(read_started_ + limits_.read_timeout);
-    }
+    if (limits_.read_timeout.count() > 0) schedule_check(read_started_ + limits_.read_timeout);
     if (read_deadline_passed()) co_return bytes{};
     reading_ = true;
     cancel_reason_ = cancel_reason::none;
@@ -344,6 +338,7 @@ task<bytes> connection::read_until(std::string_view delim) {
 
 task<bytes> connection::read_until_here(std::string_view delim) {
     if (delim.empty()) co_return bytes{};
+    if (limits_.read_timeout.count() > 0) read_started_ = clock::now(); // one clock for the call
     std::size_t searched = 0; // bytes already known not to start a match
     for (;;) {
         std::string_view data = inbound_.linearize();

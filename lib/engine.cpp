@@ -68,6 +68,13 @@ engine::~engine() {
         engine_access::join(*lp);
     }
     if (state_->control_thread.joinable()) state_->control_thread.join();
+    // SIGINT/SIGTERM have their default action again (the signal set is gone): a second
+    // Ctrl-C while this waits ends the process.
+    if (std::size_t n = state_->workers->running())
+        state_->log(log_level::warn,
+                    "waiting for {} offloaded call(s) still running (a blocking call cannot be "
+                    "interrupted; a signal now ends the process)",
+                    n);
     // Loop threads are gone: workers finish what runs, queued calls are dropped (their
     // coroutines are destroyed with the loops), and nothing more is posted to the loops.
     state_->workers->shutdown();
@@ -81,7 +88,8 @@ void engine::start() {
         phase expected = phase::idle;
         if (!s.current.compare_exchange_strong(expected, phase::running)) {
             if (expected == phase::running) throw std::logic_error("corio: engine already running");
-            return; // stopped before it started
+            throw std::logic_error(
+                "corio: engine already stopped; an engine runs once: make a new one");
         }
         unsigned cores = std::max(1u, std::thread::hardware_concurrency());
         for (auto* lp : s.loop_list) {
@@ -93,11 +101,7 @@ void engine::start() {
         s.control_work.emplace(s.control.get_executor());
         if (s.opts.handle_signals) {
             s.signals.emplace(s.control, SIGINT, SIGTERM);
-            s.signals->async_wait([this](boost::system::error_code ec, int sig) {
-                if (ec) return;
-                state_->log(log_level::info, "signal {}: stopping", sig);
-                stop();
-            });
+            s.watch_signals();
         }
         for (auto& l : s.listeners) s.start_accepting(*l);
         for (auto& d : s.datagram_listeners) d->start();

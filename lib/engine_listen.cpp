@@ -99,6 +99,7 @@ listener_info engine::serve_stream(const address& a, handler h,
     std::string_view url = a.url;
     if (!h) throw std::invalid_argument(fmt::format("corio: serve('{}'): empty handler", url));
     auto& s = *state_;
+    s.refuse_if_stopped("serve", url);
     const bool unix_socket = a.scheme == scheme::unix_stream;
     if (!a.is_stream())
         throw std::invalid_argument(
@@ -154,6 +155,7 @@ listener_info engine::serve_stream(const address& a, handler h,
 listener_info engine::serve(std::string_view url, datagram_handler h) {
     if (!h) throw std::invalid_argument(fmt::format("corio: serve('{}'): empty handler", url));
     auto& s = *state_;
+    s.refuse_if_stopped("serve", url);
     std::vector<detail::multicast_join> joins;
     address a = parse_address(detail::split_datagram_query(url, joins));
     a.url = std::string(url);

@@ -26,7 +26,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -96,6 +98,14 @@ struct engine::state {
         if (opts.logger) opts.logger(level, fmt::format(f, std::forward<Args>(args)...));
     }
 
+    // An engine runs once: what is asked of it after stop() is a logic_error, not a no-op.
+    void refuse_if_stopped(std::string_view call, std::string_view url) const {
+        phase p = current.load();
+        if (p == phase::stopping || p == phase::stopped)
+            throw std::logic_error(fmt::format(
+                "corio: {}('{}') after stop(): an engine runs once; make a new one", call, url));
+    }
+
     std::size_t total() const noexcept {
         std::size_t n = 0;
         for (auto* lp : loop_list) n += lp->connection_count();
@@ -122,6 +132,7 @@ struct engine::state {
     void start_sweeper(loop& lp);
     void arm_sweeper(asio::steady_timer& t, loop& lp);
     void close_acceptors();
+    void watch_signals();
     asio::awaitable<void> wait_for_connections(std::chrono::milliseconds limit);
     asio::awaitable<void> graceful_stop();
     asio::awaitable<void> wait_for_tickers();

@@ -6,6 +6,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include <cstdlib>
+#include <unistd.h>
+
 namespace corio {
 using detail::phase;
 
@@ -43,16 +46,36 @@ void engine::state::close_acceptors() {
     }
 }
 
+// On the control thread. The first SIGINT/SIGTERM stops gracefully; one during the stop
+// exits at once, as servers conventionally do (a handler stuck in a blocking call would
+// otherwise hold the process for as long as the call takes).
+void engine::state::watch_signals() {
+    signals->async_wait([this](boost::system::error_code ec, int sig) {
+        if (ec) return;
+        if (current.load() == phase::running) {
+            log(log_level::info, "signal {}: stopping (up to {} ms; signal again to exit at once)",
+                sig, opts.shutdown_timeout.count());
+            self.stop();
+            watch_signals();
+            return;
+        }
+        log(log_level::warn, "signal {} during stop: exiting at once ({} connection(s) open)", sig,
+            total());
+        {
+            std::lock_guard lock(mutex);
+            for (auto& l : listeners)
+                if (!l->socket_file.empty()) ::unlink(l->socket_file.c_str());
+        }
+        std::_Exit(128 + sig);
+    });
+}
+
 asio::awaitable<void> engine::state::wait_for_connections(std::chrono::milliseconds limit) {
     return wait_while([this] { return total() > 0 || datagram_handlers.load() > 0; }, limit,
                       std::chrono::milliseconds(5));
 }
 
 asio::awaitable<void> engine::state::graceful_stop() {
-    if (signals) {
-        boost::system::error_code ignored;
-        signals->cancel(ignored);
-    }
     close_acceptors();
     {
         std::lock_guard lock(mutex);
@@ -63,6 +86,11 @@ asio::awaitable<void> engine::state::graceful_stop() {
             engine_access::for_each(*lp, [](connection& c) { engine_access::begin_shutdown(c); });
         });
     }
+    log(log_level::info,
+        "stopping: waiting up to {} ms for {} connection(s), {} datagram handler(s), {} "
+        "offloaded call(s){}",
+        opts.shutdown_timeout.count(), total(), datagram_handlers.load(), workers->running(),
+        signals ? "; a second SIGINT or SIGTERM exits at once" : "");
     co_await wait_for_connections(opts.shutdown_timeout);
     if (std::size_t left = datagram_handlers.load()) {
         log(log_level::warn,
@@ -96,6 +124,12 @@ asio::awaitable<void> engine::state::graceful_stop() {
     for (std::size_t i = 0; i < sweepers.size(); ++i) {
         asio::steady_timer* t = sweepers[i].get();
         asio::post(t->get_executor(), [t] { t->cancel(); });
+    }
+    if (signals) {
+        // Back to the default actions: a signal from here on (while the engine's owner
+        // joins workers, say) ends the process at once.
+        boost::system::error_code ignored;
+        signals->clear(ignored);
     }
     for (auto* lp : loop_list) engine_access::stop(*lp);
     control_work.reset();

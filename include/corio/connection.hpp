@@ -8,6 +8,8 @@
 // back, and write/writev/discard/shutdown_write are posted there in order.
 #pragma once
 
+#include <corio/config.hpp>
+
 #include <corio/buffer/mixed.hpp>
 #include <corio/buffer/ring.hpp>
 #include <corio/error.hpp>
@@ -137,8 +139,10 @@ public:
     corio::loop& owner() noexcept { return loop_; }
     executor_type get_executor() noexcept;
     endpoint local_endpoint() const;
+    /// The peer's TCP address is the one seen at accept or connect time, so it is still
+    /// known after a reset; a unix peer's is asked of the socket. Any thread.
     endpoint remote_endpoint() const;
-    /// "127.0.0.1:5000", "[::1]:5000" or a unix path; empty if unknown.
+    /// "127.0.0.1:5000", "[::1]:5000" or a unix path; empty if unknown. Any thread.
     std::string local_address() const;
     std::string remote_address() const;
     socket_type& socket() noexcept { return socket_; }
@@ -149,18 +153,23 @@ public:
 
     // ---- timeouts ---------------------------------------------------------------------
 
-    /// A read (read/peek/next/read_until) waiting longer than this returns empty with
-    /// errc::timed_out; the connection stays usable. 0 disables.
+    /// A deadline per read call: a read/peek/next/read_until not done this long after it was
+    /// called returns empty with errc::timed_out, however the bytes trickle in (a line sent
+    /// a byte a second does not keep it alive: slowloris protection); the connection stays
+    /// usable. For a limit on silence between bytes, use set_idle_timeout. 0 disables.
+    /// Loop thread, or any thread (then posted to the connection's loop).
     void set_read_timeout(std::chrono::milliseconds timeout);
-    /// No bytes moved either way for this long: the connection fails with errc::timed_out.
-    /// 0 disables.
+    /// An inactivity timeout: no bytes moved either way for this long, and the connection
+    /// fails with errc::timed_out. 0 disables. Loop thread, or any thread (then posted).
     void set_idle_timeout(std::chrono::milliseconds timeout);
     /// Go's SetReadDeadline: a read still waiting at `when`, or started after it, returns
     /// empty with errc::timed_out; the connection stays usable, and a later deadline (or
     /// clock::time_point::max(): none) lets reads go on. Combines with the read timeout:
     /// whichever comes first.
     void set_read_deadline(clock::time_point when);
-    clock::time_point read_deadline() const noexcept { return read_deadline_; }
+    clock::time_point read_deadline() const noexcept {
+        return deadlines_ ? deadlines_->read : clock::time_point::max();
+    }
 
     // ---- user context -----------------------------------------------------------------
 
@@ -184,6 +193,7 @@ private:
     friend class loop;
     friend struct engine_access;
     enum class cancel_reason : std::uint8_t { none, timeout, shutdown, park };
+    struct deadline_state;
 
     // Waits until `want` bytes are buffered (or the stream ends: empty result) and returns the
     // first `take` of them, consuming them if asked.
@@ -193,6 +203,8 @@ private:
     task<bytes> read_until_here(std::string_view delim);
     bool on_own_loop() const noexcept;
     bool read_deadline_passed();
+    deadline_state& deadlines();
+    void remember_peer() noexcept;
     template <class F>
     auto on_owner(F make_op);
     bool read_nonblocking();
@@ -243,12 +255,27 @@ private:
     buffer::mixed outbound_;
     std::error_code error_;
     std::error_code write_error_;
-    std::unique_ptr<boost::asio::steady_timer> deadline_timer_; // made on first deadline
-    clock::time_point deadline_armed_ = clock::time_point::max();
+    // Made on the first deadline: the timer and the rarer deadlines, so a connection that
+    // never sets one does not carry them (idle memory is counted in bytes).
+    struct deadline_state {
+        explicit deadline_state(const boost::asio::any_io_executor& ex) : timer(ex) {}
+        boost::asio::steady_timer timer;
+        clock::time_point armed = clock::time_point::max(); // what the timer waits for
+        clock::time_point close = clock::time_point::max(); // close() gives up flushing
+        clock::time_point read = clock::time_point::max();  // set_read_deadline
+    };
+    std::unique_ptr<deadline_state> deadlines_;
+    // The peer's address, kept from accept/connect time: after a reset the kernel no longer
+    // tells (getpeername fails), and the log line for a reset connection needs it most.
+    struct peer_address {
+        std::uint16_t family = 0; // AF_INET or AF_INET6; 0: ask the socket (unix peers)
+        std::uint16_t port = 0;   // network byte order
+        std::uint32_t scope_id = 0;
+        unsigned char bytes[16] = {};
+    };
+    peer_address peer_;
     clock::time_point last_activity_{};
     clock::time_point read_started_{};
-    clock::time_point close_deadline_ = clock::time_point::max();
-    clock::time_point read_deadline_ = clock::time_point::max();
     std::unique_ptr<std::any> context_;        // made by the first emplace_context
     std::unique_ptr<detail::tls_session> tls_; // null for plain TCP and Unix
     using read_waiter =

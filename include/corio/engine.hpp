@@ -2,6 +2,8 @@
 // graceful stop. `serve` an address with a handler coroutine, then `run`.
 #pragma once
 
+#include <corio/config.hpp>
+
 #include <corio/balancer.hpp>
 #include <corio/connection.hpp>
 #include <corio/datagram.hpp>
@@ -37,7 +39,7 @@ struct options {
     /// Event loops (threads); 0 means one per core.
     std::size_t loops = 0;
     /// Picks a loop per accepted socket; null means least_connections().
-    std::shared_ptr<corio::balancer> balancer;
+    std::shared_ptr<corio::balancer> balancer{};
     /// One SO_REUSEPORT acceptor per loop (the kernel balances) instead of one acceptor.
     bool reuse_port = false;
     /// SO_REUSEADDR on listeners.
@@ -62,7 +64,9 @@ struct options {
     /// First inbound block of a busy connection (pooled; idle connections give it back). A read
     /// that fills it is followed by another read, so it should exceed typical messages.
     std::size_t read_block_size = 16384;
-    /// Per-connection read and idle timeouts; 0 disables.
+    /// Per-connection timeouts, 0 disables. read_timeout: a deadline for each read call as a
+    /// whole (bytes trickling in do not extend it). idle_timeout: no bytes either way for
+    /// this long closes the connection. See connection::set_read_timeout/set_idle_timeout.
     std::chrono::milliseconds read_timeout{0};
     std::chrono::milliseconds idle_timeout{0};
     /// How long close() keeps flushing a backlog before closing anyway.
@@ -87,16 +91,16 @@ struct options {
     /// Where log lines go.
     corio::logger logger = stderr_logger();
     /// Called once all loops run and listeners accept.
-    std::function<void(engine&)> on_boot;
+    std::function<void(engine&)> on_boot{};
     /// Called once every connection is gone, before the loops stop.
-    std::function<void(engine&)> on_shutdown;
+    std::function<void(engine&)> on_shutdown{};
 };
 
 /// What serve() bound.
 struct listener_info {
-    std::string url;
-    std::string local_address; ///< e.g. "127.0.0.1:41234"
-    std::uint16_t port = 0;    ///< the bound port (useful with port 0)
+    std::string url{};
+    std::string local_address{}; ///< e.g. "127.0.0.1:41234"
+    std::uint16_t port = 0;      ///< the bound port (useful with port 0)
 };
 
 class engine {
@@ -123,7 +127,8 @@ public:
     /// on the first loop's socket. Errors throw, naming the address.
     listener_info serve(std::string_view url, datagram_handler h);
 
-    /// Starts the loops and acceptors and returns.
+    /// Starts the loops and acceptors and returns. An engine runs once: start() while running,
+    /// or after stop(), throws std::logic_error (so do serve() calls after stop()).
     void start();
     /// Blocks until the engine has stopped.
     void wait();
