@@ -8,7 +8,7 @@ packages=(
   g++ pkg-config meson ninja-build
   libboost1.81-dev libfmt-dev doctest-dev
   libssl-dev openssl ca-certificates liburing-dev
-  curl
+  curl cmake
   procps util-linux
 )
 # --perf: what the benchmarks in perf/ use besides (syscall counts, charts).

@@ -45,8 +45,26 @@ run_suite() {
   done
 }
 
+# run_consumer DIR: installs DIR's build into a temporary prefix and builds and runs two
+# programs against it, with pkg-config and with CMake (tests/consumer/run.sh).
+run_consumer() {
+  local out line
+  echo "== consumer test (install, pkg-config, CMake) from $1"
+  out=$(timeout 600 bash tests/consumer/run.sh "$1" 2>&1)
+  echo "$out" | tail -n 30
+  line=$(echo "$out" | grep -E '^consumer: [0-9]+ passed, [0-9]+ failed' | tail -1)
+  if [[ -n $line ]]; then
+    passed=$((passed + $(echo "$line" | sed -E 's/consumer: ([0-9]+) passed.*/\1/')))
+    failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
+  else
+    echo "!! consumer test ended without a summary"
+    failed=$((failed + 1))
+  fi
+}
+
 if build build --buildtype=release; then
   run_suite build
+  run_consumer build
 else
   echo "!! release build failed"; failed=$((failed + 1))
 fi
