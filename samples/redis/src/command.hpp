@@ -1,0 +1,84 @@
+// The command table's shape: what a command is (name, arity, flags, where its keys are) and
+// what its implementation is handed (the arguments, the client, the shard it runs on, the
+// reply). One file per command family under commands/ fills the table.
+#pragma once
+
+#include "client_state.hpp"
+#include "resp/reply.hpp"
+#include "shard.hpp"
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace corio_redis {
+
+class server;
+
+enum command_flag : std::uint32_t {
+    cmd_write = 1u << 0,
+    cmd_readonly = 1u << 1,
+    cmd_fast = 1u << 2,
+    cmd_admin = 1u << 3,
+    cmd_pubsub = 1u << 4,
+    cmd_noauth = 1u << 5,     // allowed before AUTH (AUTH, HELLO, QUIT, RESET)
+    cmd_connection = 1u << 6, // runs on the client's own loop: it changes the client's state
+    cmd_keyless = 1u << 7,    // no keys, no client state: runs where the client is
+    cmd_all_shards = 1u << 8, // touches every shard (DBSIZE, FLUSHALL, KEYS)
+};
+
+struct command_context {
+    std::span<const std::string_view> args; // args[0] is the command name as sent
+    client_state& client;
+    server& srv;
+    shard* home; // the shard this runs on (null for connection commands)
+    resp::reply& out;
+    std::int64_t now_ms;
+
+    db::database& db() { return home->dbs[client.db]; }
+};
+
+using command_fn = void (*)(command_context&);
+
+// How a command whose keys live on several shards is run: each shard runs it on its own keys
+// and the replies are merged. none: such a command is refused until cross-shard
+// transactions land (see docs/redis.md).
+enum class split_kind : std::uint8_t {
+    none,
+    sum,    // integer replies added up (DEL, EXISTS, UNLINK, TOUCH)
+    ok,     // +OK from every shard (MSET)
+    values, // one value per key, back in the order of the keys (MGET)
+    concat, // every shard's array, one after the other (KEYS: cmd_all_shards)
+    first,  // the first shard's reply that is not null (RANDOMKEY)
+};
+
+struct command_spec {
+    std::string_view name; // lower case
+    int arity;             // Redis's: n exact, -n at least n (the name counts)
+    std::uint32_t flags;
+    int first_key, last_key, key_step; // 0 = no keys; last_key -1 = the last argument
+    command_fn fn;
+    split_kind split = split_kind::none;
+};
+
+/// The key positions of `args` per spec (first..last by step).
+template <class F>
+void for_each_key(const command_spec& spec, std::span<const std::string_view> args, F&& f) {
+    if (spec.first_key <= 0) return;
+    int last = spec.last_key < 0 ? static_cast<int>(args.size()) + spec.last_key : spec.last_key;
+    for (int i = spec.first_key; i <= last && i < static_cast<int>(args.size()); i += spec.key_step)
+        f(args[static_cast<std::size_t>(i)]);
+}
+
+// Replies every family shares, with Redis's texts.
+void reply_wrong_type(resp::reply& out);
+void reply_not_integer(resp::reply& out);
+void reply_syntax_error(resp::reply& out);
+void reply_wrong_arity(resp::reply& out, std::string_view name);
+
+/// Redis's string2ll (strict decimal); false if `s` is not one.
+bool parse_integer(std::string_view s, long long& out) noexcept;
+/// Redis's strtold-based check for INCRBYFLOAT and friends.
+bool parse_long_double(std::string_view s, long double& out) noexcept;
+
+} // namespace corio_redis

@@ -1,0 +1,274 @@
+// Key commands: DEL/UNLINK/EXISTS/TOUCH (summed across shards), TYPE, the EXPIRE family and
+// TTLs, PERSIST, RENAME/RENAMENX/COPY (one shard for now), KEYS and RANDOMKEY (every shard),
+// DBSIZE, FLUSHDB and FLUSHALL (every shard).
+#include "../server.hpp"
+
+#include <cctype>
+#include <limits>
+#include <random>
+#include <string>
+
+namespace corio_redis {
+namespace {
+
+using db::entry;
+using db::value_type;
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) !=
+            std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    return true;
+}
+
+void del(command_context& c) {
+    long long n = 0;
+    for (std::size_t i = 1; i < c.args.size(); ++i) {
+        if (c.db().find(c.args[i], c.now_ms)) n += c.db().erase(c.args[i]);
+    }
+    c.out.integer(n);
+}
+
+void exists(command_context& c) {
+    long long n = 0;
+    for (std::size_t i = 1; i < c.args.size(); ++i)
+        n += c.db().find(c.args[i], c.now_ms) != nullptr;
+    c.out.integer(n);
+}
+
+void type(command_context& c) {
+    entry* e = c.db().find(c.args[1], c.now_ms);
+    c.out.simple(e ? db::type_name(e->val.type()) : "none");
+}
+
+// EXPIRE key n [NX | XX | GT | LT], and PEXPIRE / EXPIREAT / PEXPIREAT.
+void expire_common(command_context& c, bool seconds, bool absolute, std::string_view name) {
+    long long n = 0;
+    if (!parse_integer(c.args[2], n)) return reply_not_integer(c.out);
+    bool nx = false, xx = false, gt = false, lt = false;
+    for (std::size_t i = 3; i < c.args.size(); ++i) {
+        std::string_view a = c.args[i];
+        if (iequals(a, "nx"))
+            nx = true;
+        else if (iequals(a, "xx"))
+            xx = true;
+        else if (iequals(a, "gt"))
+            gt = true;
+        else if (iequals(a, "lt"))
+            lt = true;
+        else
+            return c.out.error("ERR Unsupported option " + std::string(a));
+    }
+    if (nx && (xx || gt || lt))
+        return c.out.error("ERR NX and XX, GT or LT options at the same time are not compatible");
+    if (gt && lt) return c.out.error("ERR GT and LT options at the same time are not compatible");
+    constexpr long long max = std::numeric_limits<long long>::max();
+    long long ms = n;
+    if (seconds) {
+        if (n > max / 1000 || n < std::numeric_limits<long long>::min() / 1000)
+            return c.out.error("ERR invalid expire time in '" + std::string(name) + "' command");
+        ms = n * 1000;
+    }
+    if (!absolute) {
+        if (ms > 0 && ms > max - c.now_ms)
+            return c.out.error("ERR invalid expire time in '" + std::string(name) + "' command");
+        ms += c.now_ms;
+    }
+    auto& d = c.db();
+    entry* e = d.find(c.args[1], c.now_ms);
+    if (!e) return c.out.integer(0);
+    std::int64_t current = e->expire_at; // 0: persistent, which GT/LT treat as infinite
+    if (nx && current != 0) return c.out.integer(0);
+    if (xx && current == 0) return c.out.integer(0);
+    if (gt && (current == 0 || ms <= current)) return c.out.integer(0);
+    if (lt && current != 0 && ms >= current) return c.out.integer(0);
+    if (ms <= c.now_ms) {
+        d.erase(c.args[1]); // an expiry in the past deletes the key
+        return c.out.integer(1);
+    }
+    d.set_expiry(*e, ms);
+    c.out.integer(1);
+}
+void expire(command_context& c) {
+    expire_common(c, true, false, "expire");
+}
+void pexpire(command_context& c) {
+    expire_common(c, false, false, "pexpire");
+}
+void expireat(command_context& c) {
+    expire_common(c, true, true, "expireat");
+}
+void pexpireat(command_context& c) {
+    expire_common(c, false, true, "pexpireat");
+}
+
+void ttl_common(command_context& c, bool in_ms, bool absolute) {
+    entry* e = c.db().find(c.args[1], c.now_ms);
+    if (!e) return c.out.integer(-2);
+    if (e->expire_at == 0) return c.out.integer(-1);
+    long long v = absolute ? e->expire_at : e->expire_at - c.now_ms;
+    if (!in_ms) v = absolute ? v / 1000 : (v + 500) / 1000;
+    c.out.integer(v);
+}
+void ttl(command_context& c) {
+    ttl_common(c, false, false);
+}
+void pttl(command_context& c) {
+    ttl_common(c, true, false);
+}
+void expiretime(command_context& c) {
+    ttl_common(c, false, true);
+}
+void pexpiretime(command_context& c) {
+    ttl_common(c, true, true);
+}
+
+void persist(command_context& c) {
+    entry* e = c.db().find(c.args[1], c.now_ms);
+    if (!e || e->expire_at == 0) return c.out.integer(0);
+    c.db().set_expiry(*e, 0);
+    c.out.integer(1);
+}
+
+// RENAME and RENAMENX on one shard (keys on two shards are refused for now).
+void rename_common(command_context& c, bool nx) {
+    auto& d = c.db();
+    entry* src = d.find(c.args[1], c.now_ms);
+    if (!src) return c.out.error("ERR no such key");
+    if (c.args[1] == c.args[2]) return nx ? c.out.integer(0) : c.out.ok();
+    if (nx && d.find(c.args[2], c.now_ms)) return c.out.integer(0);
+    db::value v = std::move(src->val);
+    std::int64_t at = src->expire_at;
+    d.erase(c.args[1]);
+    entry& dst = d.put(c.args[2], std::move(v), c.now_ms);
+    d.set_expiry(dst, at);
+    if (nx)
+        c.out.integer(1);
+    else
+        c.out.ok();
+}
+void rename(command_context& c) {
+    rename_common(c, false);
+}
+void renamenx(command_context& c) {
+    rename_common(c, true);
+}
+
+// COPY source destination [DB destination-db] [REPLACE], within one shard.
+void copy(command_context& c) {
+    std::size_t target_db = c.client.db;
+    bool replace = false;
+    for (std::size_t i = 3; i < c.args.size(); ++i) {
+        if (iequals(c.args[i], "replace")) {
+            replace = true;
+        } else if (iequals(c.args[i], "db") && i + 1 < c.args.size()) {
+            long long n = 0;
+            if (!parse_integer(c.args[++i], n)) return reply_not_integer(c.out);
+            if (n < 0 || static_cast<std::size_t>(n) >= c.srv.cfg().databases())
+                return c.out.error("ERR DB index is out of range");
+            target_db = static_cast<std::size_t>(n);
+        } else {
+            return reply_syntax_error(c.out);
+        }
+    }
+    entry* src = c.db().find(c.args[1], c.now_ms);
+    if (!src) return c.out.integer(0);
+    if (target_db == c.client.db && c.args[1] == c.args[2])
+        return c.out.error("ERR source and destination objects are the same");
+    auto& dst_db = c.home->dbs[target_db];
+    if (dst_db.find(c.args[2], c.now_ms) && !replace) return c.out.integer(0);
+    entry& dst = dst_db.put(c.args[2], src->val.clone(), c.now_ms);
+    dst_db.set_expiry(dst, src->expire_at);
+    c.out.integer(1);
+}
+
+// KEYS pattern: this shard's matches (the session concatenates every shard's).
+void keys(command_context& c) {
+    auto& d = c.db();
+    std::vector<const std::string*> found;
+    for (auto& [key, e] : d.entries()) {
+        if (e.expire_at != 0 && e.expire_at <= c.now_ms) continue;
+        if (glob_match(c.args[1], key)) found.push_back(&key);
+    }
+    c.out.array(found.size());
+    for (auto* k : found) c.out.bulk(*k);
+}
+
+void dbsize(command_context& c) {
+    c.out.integer(static_cast<long long>(c.db().size()));
+}
+
+bool flush_mode_ok(command_context& c) {
+    if (c.args.size() > 2) {
+        reply_syntax_error(c.out);
+        return false;
+    }
+    if (c.args.size() == 2 && !iequals(c.args[1], "sync") && !iequals(c.args[1], "async")) {
+        reply_syntax_error(c.out);
+        return false;
+    }
+    return true;
+}
+
+void flushdb(command_context& c) {
+    if (!flush_mode_ok(c)) return;
+    c.db().clear();
+    c.out.ok();
+}
+
+void flushall(command_context& c) {
+    if (!flush_mode_ok(c)) return;
+    for (auto& d : c.home->dbs) d.clear();
+    c.out.ok();
+}
+
+// RANDOMKEY: a random key of this shard (the session asks shards until one has a key).
+void randomkey(command_context& c) {
+    auto& d = c.db();
+    if (d.size() == 0) return c.out.null();
+    static thread_local std::minstd_rand rng{std::random_device{}()};
+    auto& map = d.entries();
+    for (int tries = 0; tries < 100; ++tries) {
+        std::size_t b = rng() % map.bucket_count();
+        if (map.bucket_size(b) == 0) continue;
+        auto it = map.begin(b);
+        if (it->second.expire_at != 0 && it->second.expire_at <= c.now_ms) continue;
+        return c.out.bulk(it->first);
+    }
+    for (auto& [key, e] : map)
+        if (e.expire_at == 0 || e.expire_at > c.now_ms) return c.out.bulk(key);
+    c.out.null();
+}
+
+} // namespace
+
+void register_key_commands(command_table& t) {
+    constexpr std::uint32_t r = cmd_readonly | cmd_fast, w = cmd_write | cmd_fast;
+    auto add = [&t](command_spec s) { t.emplace(std::string(s.name), s); };
+    add({"del", -2, cmd_write, 1, -1, 1, del, split_kind::sum});
+    add({"unlink", -2, w, 1, -1, 1, del, split_kind::sum});
+    add({"exists", -2, r, 1, -1, 1, exists, split_kind::sum});
+    add({"touch", -2, r, 1, -1, 1, exists, split_kind::sum});
+    add({"type", 2, r, 1, 1, 1, type});
+    add({"expire", -3, w, 1, 1, 1, expire});
+    add({"pexpire", -3, w, 1, 1, 1, pexpire});
+    add({"expireat", -3, w, 1, 1, 1, expireat});
+    add({"pexpireat", -3, w, 1, 1, 1, pexpireat});
+    add({"ttl", 2, r, 1, 1, 1, ttl});
+    add({"pttl", 2, r, 1, 1, 1, pttl});
+    add({"expiretime", 2, r, 1, 1, 1, expiretime});
+    add({"pexpiretime", 2, r, 1, 1, 1, pexpiretime});
+    add({"persist", 2, w, 1, 1, 1, persist});
+    add({"rename", 3, cmd_write, 1, 2, 1, rename});
+    add({"renamenx", 3, w, 1, 2, 1, renamenx});
+    add({"copy", -3, cmd_write, 1, 2, 1, copy});
+    add({"keys", 2, cmd_readonly | cmd_all_shards, 0, 0, 0, keys, split_kind::concat});
+    add({"dbsize", 1, r | cmd_all_shards, 0, 0, 0, dbsize, split_kind::sum});
+    add({"flushdb", -1, cmd_write | cmd_all_shards, 0, 0, 0, flushdb, split_kind::ok});
+    add({"flushall", -1, cmd_write | cmd_all_shards, 0, 0, 0, flushall, split_kind::ok});
+    add({"randomkey", 1, cmd_readonly | cmd_all_shards, 0, 0, 0, randomkey, split_kind::first});
+}
+
+} // namespace corio_redis

@@ -1,0 +1,395 @@
+// Parameters, their defaults (the embedded default config) and their checks. Names and
+// defaults are redis-server 7.0's; parameters corio has no use for are accepted and echoed
+// back by CONFIG GET, because clients and tools set them.
+#include "config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace corio_redis {
+namespace {
+
+enum class kind { integer, memory, boolean, text, choice };
+
+struct parameter {
+    std::string_view name;
+    kind k;
+    std::string_view default_value;
+    long long min = 0, max = 0;    // integer and memory
+    std::string_view choices = {}; // choice: space separated
+};
+
+// clang-format off
+constexpr parameter parameters[] = {
+    {"port", kind::integer, "6379", 0, 65535},
+    {"bind", kind::text, "127.0.0.1"},
+    {"databases", kind::integer, "16", 1, 1 << 20},
+    {"requirepass", kind::text, ""},
+    {"maxclients", kind::integer, "10000", 1, 1 << 30},
+    {"loglevel", kind::choice, "notice", 0, 0, "debug verbose notice warning nothing"},
+    {"logfile", kind::text, ""},
+    {"daemonize", kind::choice, "no", 0, 0, "no"},
+    {"loops", kind::integer, "0", 0, 1024},
+    {"proto-max-bulk-len", kind::memory, "536870912", 1024 * 1024, 1ll << 40},
+    {"client-query-buffer-limit", kind::memory, "1073741824", 1024 * 1024, 1ll << 40},
+    {"timeout", kind::integer, "0", 0, 1ll << 31},
+    {"tcp-keepalive", kind::integer, "300", 0, 1ll << 31},
+    {"tcp-backlog", kind::integer, "511", 0, 1ll << 31},
+    {"protected-mode", kind::boolean, "yes"},
+    {"hz", kind::integer, "10", 1, 500},
+    {"dynamic-hz", kind::boolean, "yes"},
+    {"save", kind::text, "3600 1 300 100 60 10000"},
+    {"appendonly", kind::boolean, "no"},
+    {"appendfsync", kind::choice, "everysec", 0, 0, "always everysec no"},
+    {"appenddirname", kind::text, "appendonlydir"},
+    {"appendfilename", kind::text, "appendonly.aof"},
+    {"dbfilename", kind::text, "dump.rdb"},
+    {"dir", kind::text, "."},
+    {"maxmemory", kind::memory, "0", 0, 1ll << 62},
+    {"maxmemory-policy", kind::choice, "noeviction", 0, 0,
+     "noeviction allkeys-lru allkeys-lfu allkeys-random volatile-lru volatile-lfu "
+     "volatile-random volatile-ttl"},
+    {"maxmemory-samples", kind::integer, "5", 1, 64},
+    {"notify-keyspace-events", kind::text, ""},
+    {"lazyfree-lazy-eviction", kind::boolean, "no"},
+    {"lazyfree-lazy-expire", kind::boolean, "no"},
+    {"lazyfree-lazy-server-del", kind::boolean, "no"},
+    {"lazyfree-lazy-user-del", kind::boolean, "no"},
+    {"lazyfree-lazy-user-flush", kind::boolean, "no"},
+    {"replica-lazy-flush", kind::boolean, "no"},
+    {"hash-max-listpack-entries", kind::integer, "128", 0, 1ll << 40},
+    {"hash-max-listpack-value", kind::integer, "64", 0, 1ll << 40},
+    {"hash-max-ziplist-entries", kind::integer, "128", 0, 1ll << 40},
+    {"hash-max-ziplist-value", kind::integer, "64", 0, 1ll << 40},
+    {"list-max-listpack-size", kind::integer, "-2", -5, 1ll << 40},
+    {"list-max-ziplist-size", kind::integer, "-2", -5, 1ll << 40},
+    {"list-compress-depth", kind::integer, "0", 0, 1ll << 40},
+    {"set-max-intset-entries", kind::integer, "512", 0, 1ll << 40},
+    {"zset-max-listpack-entries", kind::integer, "128", 0, 1ll << 40},
+    {"zset-max-listpack-value", kind::integer, "64", 0, 1ll << 40},
+    {"zset-max-ziplist-entries", kind::integer, "128", 0, 1ll << 40},
+    {"zset-max-ziplist-value", kind::integer, "64", 0, 1ll << 40},
+    {"activerehashing", kind::boolean, "yes"},
+    {"slowlog-log-slower-than", kind::integer, "10000", -1, 1ll << 40},
+    {"slowlog-max-len", kind::integer, "128", 0, 1ll << 40},
+    {"latency-monitor-threshold", kind::integer, "0", 0, 1ll << 40},
+    {"busy-reply-threshold", kind::integer, "5000", 0, 1ll << 40},
+    {"lua-time-limit", kind::integer, "5000", 0, 1ll << 40},
+    {"stop-writes-on-bgsave-error", kind::boolean, "yes"},
+    {"rdbcompression", kind::boolean, "yes"},
+    {"rdbchecksum", kind::boolean, "yes"},
+    {"aof-use-rdb-preamble", kind::boolean, "yes"},
+    {"aof-load-truncated", kind::boolean, "yes"},
+    {"io-threads", kind::integer, "1", 1, 128},
+    {"client-output-buffer-limit", kind::text,
+     "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"},
+    {"supervised", kind::choice, "no", 0, 0, "no auto upstart systemd"},
+    {"pidfile", kind::text, ""},
+    {"always-show-logo", kind::boolean, "no"},
+    {"set-proc-title", kind::boolean, "yes"},
+    {"appendfsync-no-rewrite", kind::text, "no"},
+    {"unixsocket", kind::text, ""},
+    {"unixsocketperm", kind::integer, "0", 0, 0777},
+    {"enable-debug-command", kind::choice, "no", 0, 0, "no yes local"},
+    {"active-expire-effort", kind::integer, "1", 1, 10},
+};
+// clang-format on
+
+const parameter* find_parameter(std::string_view name) {
+    for (const auto& p : parameters)
+        if (p.name == name) return &p;
+    return nullptr;
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+bool parse_int(std::string_view s, long long& out) {
+    if (s.empty()) return false;
+    auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+    return r.ec == std::errc{} && r.ptr == s.data() + s.size();
+}
+
+std::string quote_args(std::string_view name, const std::vector<std::string>& values) {
+    std::string line(name);
+    for (const auto& v : values) line += " \"" + v + "\"";
+    return line;
+}
+
+} // namespace
+
+bool parse_memory(std::string_view text, long long& out) {
+    std::string t = lower(text);
+    long long mul = 1;
+    auto ends = [&](std::string_view suffix) {
+        return t.size() > suffix.size() &&
+               t.compare(t.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    struct unit {
+        std::string_view suffix;
+        long long factor;
+    };
+    static constexpr unit units[] = {
+        {"gb", 1ll << 30}, {"mb", 1ll << 20}, {"kb", 1ll << 10}, {"g", 1000000000ll},
+        {"m", 1000000ll},  {"k", 1000ll},     {"b", 1}};
+    for (const auto& u : units) {
+        if (ends(u.suffix)) {
+            mul = u.factor;
+            t.resize(t.size() - u.suffix.size());
+            break;
+        }
+    }
+    long long n = 0;
+    if (!parse_int(t, n) || n < 0) return false;
+    if (n != 0 && mul > (1ll << 62) / n) return false;
+    out = n * mul;
+    return true;
+}
+
+config::config() {
+    for (const auto& p : parameters) values_.emplace(std::string(p.name), p.default_value);
+}
+
+bool config::set(std::string_view raw_name, const std::vector<std::string>& values,
+                 std::string& error) {
+    std::string name = lower(raw_name);
+    const parameter* p = find_parameter(name);
+    if (!p) {
+        error = "Bad directive or wrong number of arguments";
+        return false;
+    }
+    std::string value;
+    if (p->k == kind::text) {
+        // Multi-word values (save, bind, client-output-buffer-limit) are kept space-joined.
+        for (const auto& v : values) value += (value.empty() ? "" : " ") + v;
+        if (values.empty()) value.clear();
+    } else {
+        if (values.size() != 1) {
+            error = "wrong number of arguments";
+            return false;
+        }
+        value = values[0];
+    }
+    switch (p->k) {
+    case kind::integer: {
+        long long n = 0;
+        if (!parse_int(value, n)) {
+            error = "argument couldn't be parsed into an integer";
+            return false;
+        }
+        if (n < p->min || n > p->max) {
+            error = "argument must be between " + std::to_string(p->min) + " and " +
+                    std::to_string(p->max) + " inclusive";
+            return false;
+        }
+        break;
+    }
+    case kind::memory: {
+        long long n = 0;
+        if (!parse_memory(value, n)) {
+            error = "argument must be a memory value";
+            return false;
+        }
+        if (n < p->min || n > p->max) {
+            error = "argument must be between " + std::to_string(p->min) + " and " +
+                    std::to_string(p->max) + " inclusive";
+            return false;
+        }
+        value = std::to_string(n);
+        break;
+    }
+    case kind::boolean: {
+        std::string v = lower(value);
+        if (v != "yes" && v != "no") {
+            error = "argument must be 'yes' or 'no'";
+            return false;
+        }
+        value = v;
+        break;
+    }
+    case kind::choice: {
+        std::string v = lower(value);
+        std::istringstream in{std::string(p->choices)};
+        bool found = false;
+        for (std::string c; in >> c;) found = found || c == v;
+        if (!found) {
+            if (name == "daemonize")
+                error = "daemonize yes is not supported: corio-redis runs in the foreground "
+                        "(use your service manager)";
+            else
+                error = "argument(s) must be one of the following: " + std::string(p->choices);
+            return false;
+        }
+        value = v;
+        break;
+    }
+    case kind::text:
+        break;
+    }
+    values_[name] = value;
+    return true;
+}
+
+void config::load_command_line(int argc, char** argv) {
+    std::vector<std::pair<std::string, std::vector<std::string>>> directives;
+    std::vector<int> lines;
+    int first = 1;
+    if (argc > 1 && std::string_view(argv[1]).substr(0, 2) != "--") {
+        file_ = argv[1];
+        first = 2;
+        std::ifstream in(file_);
+        if (!in) throw std::invalid_argument("Fatal error, can't open config file '" + file_ + "'");
+        std::string line;
+        for (int n = 1; std::getline(in, line); ++n) {
+            std::istringstream words(line);
+            std::string name;
+            if (!(words >> name) || name[0] == '#') continue;
+            std::vector<std::string> vals;
+            for (std::string w; words >> w;) {
+                if (w.size() >= 2 && (w.front() == '"' || w.front() == '\'') &&
+                    w.back() == w.front())
+                    w = w.substr(1, w.size() - 2);
+                vals.push_back(w);
+            }
+            directives.emplace_back(name, vals);
+            lines.push_back(n);
+        }
+    }
+    // --name value [value ...]: values run until the next --name.
+    for (int i = first; i < argc;) {
+        std::string_view a = argv[i];
+        if (a.substr(0, 2) != "--")
+            throw std::invalid_argument("*** FATAL CONFIG FILE ERROR (corio-redis) ***\n>>> '" +
+                                        std::string(a) +
+                                        "'\nexpected a --name value argument here");
+        std::string name(a.substr(2));
+        std::vector<std::string> vals;
+        for (++i; i < argc && std::string_view(argv[i]).substr(0, 2) != "--"; ++i)
+            vals.emplace_back(argv[i]);
+        directives.emplace_back(name, vals);
+        lines.push_back(0);
+    }
+    for (std::size_t k = 0; k < directives.size(); ++k) {
+        std::string error;
+        if (!set(directives[k].first, directives[k].second, error)) {
+            std::string where = lines[k] ? "Reading the configuration file, at line " +
+                                               std::to_string(lines[k]) + "\n"
+                                         : std::string("Reading the command line\n");
+            throw std::invalid_argument(
+                "*** FATAL CONFIG FILE ERROR (corio-redis) ***\n" + where + ">>> '" +
+                quote_args(directives[k].first, directives[k].second) + "'\n" + error);
+        }
+    }
+}
+
+const std::string* config::get(std::string_view name) const {
+    auto it = values_.find(name);
+    return it == values_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> config::matching(std::string_view pattern) const {
+    std::vector<std::string> out;
+    for (const auto& [name, value] : values_)
+        if (glob_match(pattern, name, true)) out.push_back(name);
+    return out;
+}
+
+std::uint16_t config::port() const {
+    return static_cast<std::uint16_t>(std::stoi(values_.at("port")));
+}
+std::vector<std::string> config::bind() const {
+    std::istringstream in(values_.at("bind"));
+    std::vector<std::string> out;
+    for (std::string a; in >> a;) out.push_back(a[0] == '-' ? a.substr(1) : a);
+    return out;
+}
+std::size_t config::databases() const {
+    return std::stoul(values_.at("databases"));
+}
+std::size_t config::loops() const {
+    std::size_t n = std::stoul(values_.at("loops"));
+    return n ? n : std::max(1u, std::thread::hardware_concurrency());
+}
+std::size_t config::proto_max_bulk_len() const {
+    return std::stoull(values_.at("proto-max-bulk-len"));
+}
+std::size_t config::client_query_buffer_limit() const {
+    return std::stoull(values_.at("client-query-buffer-limit"));
+}
+std::size_t config::maxclients() const {
+    return std::stoul(values_.at("maxclients"));
+}
+
+bool glob_match(std::string_view p, std::string_view s, bool nocase) {
+    auto eq = [nocase](char a, char b) {
+        if (!nocase) return a == b;
+        return std::tolower(static_cast<unsigned char>(a)) ==
+               std::tolower(static_cast<unsigned char>(b));
+    };
+    while (!p.empty()) {
+        switch (p[0]) {
+        case '*': {
+            while (p.size() > 1 && p[1] == '*') p.remove_prefix(1);
+            if (p.size() == 1) return true;
+            for (std::size_t i = 0; i <= s.size(); ++i)
+                if (glob_match(p.substr(1), s.substr(i), nocase)) return true;
+            return false;
+        }
+        case '?':
+            if (s.empty()) return false;
+            s.remove_prefix(1);
+            break;
+        case '[': {
+            if (s.empty()) return false;
+            p.remove_prefix(1);
+            bool negate = !p.empty() && p[0] == '^';
+            if (negate) p.remove_prefix(1);
+            bool match = false;
+            while (!p.empty() && p[0] != ']') {
+                if (p[0] == '\\' && p.size() >= 2) {
+                    p.remove_prefix(1);
+                    if (eq(p[0], s[0])) match = true;
+                } else if (p.size() >= 3 && p[1] == '-') {
+                    char lo = p[0], hi = p[2];
+                    if (lo > hi) std::swap(lo, hi);
+                    char c = s[0];
+                    if (nocase) {
+                        lo = static_cast<char>(std::tolower(static_cast<unsigned char>(lo)));
+                        hi = static_cast<char>(std::tolower(static_cast<unsigned char>(hi)));
+                        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                    }
+                    if (c >= lo && c <= hi) match = true;
+                    p.remove_prefix(2);
+                } else if (eq(p[0], s[0])) {
+                    match = true;
+                }
+                p.remove_prefix(1);
+            }
+            if (negate) match = !match;
+            if (!match) return false;
+            s.remove_prefix(1);
+            if (!p.empty()) p.remove_prefix(1); // the ']'
+            continue;
+        }
+        case '\\':
+            if (p.size() >= 2) p.remove_prefix(1);
+            [[fallthrough]];
+        default:
+            if (s.empty() || !eq(p[0], s[0])) return false;
+            s.remove_prefix(1);
+            break;
+        }
+        p.remove_prefix(1);
+    }
+    return s.empty();
+}
+
+} // namespace corio_redis

@@ -1,0 +1,42 @@
+// One logical database (SELECT n) of one shard: a hash table from key to entry, with lazy
+// expiry on access and active expiry by sampling. Touched only by its shard's loop.
+#pragma once
+
+#include "value.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace corio_redis::db {
+
+class database {
+public:
+    using map_type = std::unordered_map<std::string, entry, string_hash, std::equal_to<>>;
+
+    /// The live entry for key, or null (an expired one is deleted on the way).
+    entry* find(std::string_view key, std::int64_t now_ms);
+    /// The entry for key, made empty-string if absent (or expired); `created` says which.
+    entry& find_or_create(std::string_view key, std::int64_t now_ms, bool& created);
+    /// Sets key to val, dropping any expiry unless keep_ttl.
+    entry& put(std::string_view key, value val, std::int64_t now_ms, bool keep_ttl = false);
+    bool erase(std::string_view key);
+    void set_expiry(entry& e, std::int64_t at_ms);
+
+    std::size_t size() const noexcept { return map_.size(); }
+    std::size_t expiring() const noexcept { return expiring_; }
+    void clear();
+    map_type& entries() noexcept { return map_; }
+
+    /// Deletes up to `budget` expired keys found by sampling `samples` buckets from where
+    /// the last call stopped; returns how many it deleted.
+    std::size_t expire_some(std::int64_t now_ms, std::size_t samples);
+
+private:
+    map_type map_;
+    std::size_t expiring_ = 0; // entries with an expiry
+    std::size_t cursor_ = 0;   // next bucket expire_some looks at
+};
+
+} // namespace corio_redis::db

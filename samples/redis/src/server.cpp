@@ -1,0 +1,47 @@
+// The server's shared state; see server.hpp.
+#include "server.hpp"
+
+#include <cctype>
+#include <chrono>
+
+namespace corio_redis {
+
+std::int64_t unix_ms() noexcept {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+server::server(corio::engine& engine, config& cfg) : engine_(engine), cfg_(cfg) {
+    for (std::size_t i = 0; i < engine.loop_count(); ++i)
+        shards_.push_back(std::make_unique<shard>(i, engine.get_loop(i), cfg.databases()));
+    register_connection_commands(commands_);
+    register_string_commands(commands_);
+    register_key_commands(commands_);
+    register_server_commands(commands_);
+}
+
+const command_spec* server::lookup(std::string_view name) const {
+    char buf[32];
+    if (name.size() >= sizeof buf) return nullptr;
+    for (std::size_t i = 0; i < name.size(); ++i)
+        buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+    auto it = commands_.find(std::string(buf, name.size()));
+    return it == commands_.end() ? nullptr : &it->second;
+}
+
+void server::start_expiry() {
+    // Redis samples 20 keys per database hz times a second; a shard does the same on its
+    // own loop, so expiry never takes a lock.
+    using namespace std::chrono_literals;
+    for (std::size_t i = 0; i < shards_.size(); ++i) {
+        shard* s = shards_[i].get();
+        engine_.every(100ms,
+                      [s] {
+                          std::int64_t now = unix_ms();
+                          for (auto& d : s->dbs) s->expired_keys += d.expire_some(now, 20);
+                      },
+                      {.loop = i});
+    }
+}
+
+} // namespace corio_redis

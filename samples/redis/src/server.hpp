@@ -1,0 +1,69 @@
+// The server: configuration, the shards (one per loop), the command table and the counters
+// INFO shows. Shared by every connection; everything mutable in it is either per shard
+// (touched on that shard's loop) or atomic.
+#pragma once
+
+#include "command.hpp"
+#include "config.hpp"
+#include "shard.hpp"
+
+#include <corio/engine.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace corio_redis {
+
+using command_table = std::unordered_map<std::string, command_spec>;
+
+// Each family registers its commands (commands/*.cpp).
+void register_connection_commands(command_table& t);
+void register_string_commands(command_table& t);
+void register_key_commands(command_table& t);
+void register_server_commands(command_table& t);
+
+class server {
+public:
+    server(corio::engine& engine, config& cfg);
+
+    /// The spec for a command name in any case, or null. Any thread.
+    const command_spec* lookup(std::string_view name) const;
+    const command_table& commands() const noexcept { return commands_; }
+
+    std::size_t shard_count() const noexcept { return shards_.size(); }
+    shard& shard_at(std::size_t i) noexcept { return *shards_[i]; }
+    std::size_t shard_of(std::string_view key) const noexcept {
+        return shard_index(key, shards_.size());
+    }
+    config& cfg() noexcept { return cfg_; }
+    corio::engine& engine() noexcept { return engine_; }
+
+    std::uint64_t next_client_id() noexcept { return ++last_client_id_; }
+
+    /// Starts active expiry on every shard (a ticker per loop). Call once, before run.
+    void start_expiry();
+
+    // Counters for INFO (any thread).
+    std::atomic<std::uint64_t> total_commands{0};
+    std::atomic<std::uint64_t> total_connections{0};
+    std::atomic<std::uint64_t> connected_clients{0};
+    std::atomic<std::uint64_t> rejected_connections{0};
+    const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+private:
+    corio::engine& engine_;
+    config& cfg_;
+    std::vector<std::unique_ptr<shard>> shards_;
+    command_table commands_;
+    std::atomic<std::uint64_t> last_client_id_{0};
+};
+
+/// Serves one client connection until it closes (the engine's handler).
+corio::task<> serve_client(server& srv, corio::connection& conn);
+
+} // namespace corio_redis

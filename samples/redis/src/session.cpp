@@ -1,0 +1,386 @@
+// One client connection: parse every complete request in the inbound bytes (in place), run
+// them in order, and send all their replies with one flush. Commands bound for the same
+// other shard in a row go there in one hop; commands on this loop's shard run inline.
+#include "server.hpp"
+
+#include "resp/request_parser.hpp"
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <deque>
+#include <string>
+#include <vector>
+
+namespace corio_redis {
+namespace {
+
+namespace asio = boost::asio;
+
+// Runs f() on `target`'s thread and resumes the calling coroutine on its own loop. The
+// caller is suspended meanwhile, so f may use the caller's state (its reply buffer, its
+// parsed arguments) without a lock: the two posts order every access.
+template <class F>
+corio::task<> run_on(corio::loop& target, F& f) {
+    co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+        [&target, &f](auto handler) {
+            auto home = asio::get_associated_executor(handler);
+            target.post([&f, home, handler = std::move(handler)]() mutable {
+                f();
+                asio::post(home, std::move(handler));
+            });
+        },
+        asio::use_awaitable);
+}
+
+struct parsed_command {
+    std::size_t first_arg = 0, arg_count = 0;
+    const command_spec* spec = nullptr;
+    std::size_t target = 0; // shard index; see target_* below
+};
+constexpr std::size_t target_here = static_cast<std::size_t>(-1);  // the client's own loop
+constexpr std::size_t target_split = static_cast<std::size_t>(-2); // keys on several shards
+
+void unknown_command(resp::reply& out, std::span<const std::string_view> args) {
+    std::string text = "ERR unknown command '";
+    text.append(args[0].substr(0, 128));
+    text += "', with args beginning with: ";
+    for (std::size_t i = 1; i < args.size() && text.size() < 128 + 60; ++i) {
+        text += '\'';
+        text.append(args[i].substr(0, 128));
+        text += "' ";
+    }
+    out.error(text);
+}
+
+bool arity_ok(const command_spec& spec, std::size_t argc) {
+    return spec.arity >= 0 ? argc == static_cast<std::size_t>(spec.arity)
+                           : argc >= static_cast<std::size_t>(-spec.arity);
+}
+
+class session {
+public:
+    session(server& srv, corio::connection& conn)
+        : srv_(srv), conn_(conn), out_(out_bytes_, 2),
+          here_(conn.owner().index() % srv.shard_count()) {
+        client_.id = srv.next_client_id();
+        client_.authenticated = srv.cfg().requirepass().empty();
+        limits_.max_bulk_len = srv.cfg().proto_max_bulk_len();
+    }
+
+    corio::task<> run() {
+        std::size_t need = 1; // bytes the next parse needs buffered
+        for (;;) {
+            if (need > conn_.inbound_buffered()) {
+                auto more = co_await conn_.peek(need);
+                if (!more) break;
+            }
+            auto data = co_await conn_.read();
+            if (!data) break;
+            std::size_t used = 0;
+            bool protocol_error = false;
+            std::string error_text;
+            while (used < data.size()) {
+                limits_.authenticated = client_.authenticated;
+                std::size_t before = args_.size();
+                auto r = resp::parse_request(data.substr(used), limits_, args_, owned_);
+                if (r.status == resp::parse_status::complete) {
+                    batch_.push_back({before, args_.size() - before, nullptr, 0});
+                    used += r.consumed;
+                    need = 1;
+                    continue;
+                }
+                args_.resize(before);
+                if (r.status == resp::parse_status::empty) {
+                    used += r.consumed;
+                    continue;
+                }
+                if (r.status == resp::parse_status::incomplete) {
+                    need = r.needed; // counted from `used`, the new front once discarded
+                    break;
+                }
+                protocol_error = true;
+                error_text = std::move(r.error);
+                break;
+            }
+            co_await run_batch();
+            if (protocol_error) {
+                out_.error(error_text);
+                client_.close_after_reply = true;
+            }
+            batch_.clear();
+            args_.clear();
+            owned_.clear();
+            conn_.discard(used);
+            if (!out_bytes_.empty()) {
+                conn_.write(out_bytes_);
+                out_bytes_.clear();
+                auto failed = co_await conn_.flush();
+                if (failed) break;
+            }
+            if (client_.close_after_reply) break;
+            if (conn_.inbound_buffered() > srv_.cfg().client_query_buffer_limit()) break;
+        }
+    }
+
+private:
+    std::span<const std::string_view> args_of(const parsed_command& c) const {
+        return {args_.data() + c.first_arg, c.arg_count};
+    }
+
+    // Looks each command up and decides where it runs; replies at once for the ones that
+    // fail before running (unknown, arity, NOAUTH), marking them done (spec null).
+    void classify(parsed_command& c) {
+        auto args = args_of(c);
+        const command_spec* spec = srv_.lookup(args[0]);
+        if (!spec) return;
+        c.spec = spec;
+        if (!arity_ok(*spec, args.size())) return;
+        if (spec->flags & cmd_all_shards) {
+            c.target = srv_.shard_count() == 1 ? target_here : target_split;
+            return;
+        }
+        if (spec->flags & (cmd_connection | cmd_keyless) || spec->first_key <= 0) {
+            c.target = target_here;
+            return;
+        }
+        std::size_t first = SIZE_MAX;
+        bool split = false;
+        for_each_key(*spec, args, [&](std::string_view key) {
+            std::size_t s = srv_.shard_of(key);
+            if (first == SIZE_MAX)
+                first = s;
+            else if (s != first)
+                split = true;
+        });
+        c.target = split ? target_split : (first == here_ ? target_here : first);
+    }
+
+    // Runs one command whose checks passed, on the shard that is running now.
+    void execute(const parsed_command& c, shard* home, std::int64_t now) {
+        command_context ctx{args_of(c), client_, srv_, home, out_, now};
+        c.spec->fn(ctx);
+        srv_.total_commands.fetch_add(1, std::memory_order_relaxed);
+    }
+
+    // Replies for a command that cannot run (unknown, wrong arity, not authenticated);
+    // false if it can.
+    bool reject(const parsed_command& c) {
+        auto args = args_of(c);
+        if (!c.spec) {
+            unknown_command(out_, args);
+            return true;
+        }
+        if (!arity_ok(*c.spec, args.size())) {
+            reply_wrong_arity(out_, c.spec->name);
+            return true;
+        }
+        if (!client_.authenticated && !(c.spec->flags & cmd_noauth)) {
+            out_.error("NOAUTH Authentication required.");
+            return true;
+        }
+        return false;
+    }
+
+    corio::task<> run_batch() {
+        for (auto& c : batch_) classify(c);
+        std::size_t i = 0;
+        while (i < batch_.size()) {
+            auto& c = batch_[i];
+            out_.set_protocol(client_.protocol);
+            if (reject(c)) {
+                ++i;
+                continue;
+            }
+            if (c.target == target_here) {
+                execute(c, &srv_.shard_at(here_), unix_ms());
+                ++i;
+                if (client_.close_after_reply) co_return;
+                continue;
+            }
+            if (c.target == target_split) {
+                co_await run_split(c);
+                ++i;
+                continue;
+            }
+            // A run of commands for the same other shard: one hop for all of them. A
+            // command that changes the client's state (SELECT) is never in such a run.
+            std::size_t end = i + 1;
+            while (end < batch_.size() && batch_[end].target == c.target &&
+                   !(batch_[end].spec && batch_[end].spec->flags & cmd_connection))
+                ++end;
+            shard& s = srv_.shard_at(c.target);
+            auto work = [&, i, end] {
+                std::int64_t now = unix_ms();
+                for (std::size_t k = i; k < end; ++k) {
+                    if (!reject(batch_[k])) execute(batch_[k], &s, now);
+                }
+            };
+            co_await run_on(s.loop, work);
+            i = end;
+        }
+    }
+
+    // A command whose keys live on several shards: each shard runs it on its own keys
+    // (in shard order), and the per-shard replies are merged (command_spec::fn is given the
+    // sub-list of arguments for that shard). Not atomic across shards yet: see docs/redis.md.
+    corio::task<> run_split(const parsed_command& c);
+
+    server& srv_;
+    corio::connection& conn_;
+    client_state client_;
+    std::string out_bytes_;
+    resp::reply out_;
+    std::size_t here_;
+    resp::parser_limits limits_;
+    std::vector<std::string_view> args_;
+    std::deque<std::string> owned_;
+    std::vector<parsed_command> batch_;
+};
+
+} // namespace
+} // namespace corio_redis
+
+namespace corio_redis {
+namespace {
+
+// The length of the RESP value at the front of `s` (a bulk, a null, an integer or a simple
+// string or error: what per-key replies are), or 0 if it is none of those.
+std::size_t value_length(std::string_view s) {
+    auto line_end = s.find("\r\n");
+    if (line_end == std::string_view::npos || s.empty()) return 0;
+    if (s[0] != '$') return line_end + 2;
+    long long len = 0;
+    if (!parse_integer(s.substr(1, line_end - 1), len)) return 0;
+    if (len < 0) return line_end + 2;
+    return line_end + 2 + static_cast<std::size_t>(len) + 2;
+}
+
+} // namespace
+
+corio::task<> session::run_split(const parsed_command& c) {
+    auto args = args_of(c);
+    const command_spec& spec = *c.spec;
+    if (spec.split == split_kind::none) {
+        out_.error("ERR '" + std::string(spec.name) +
+                   "' with keys on different shards is not supported yet (docs/redis.md)");
+        co_return;
+    }
+    const std::size_t shards = srv_.shard_count();
+    const bool every_shard = (spec.flags & cmd_all_shards) != 0;
+    std::vector<std::vector<std::size_t>> positions(shards); // argument index of each key
+    std::size_t keys = 0;
+    int last = spec.last_key < 0 ? static_cast<int>(args.size()) + spec.last_key : spec.last_key;
+    for (int i = spec.first_key; !every_shard && i <= last; i += spec.key_step) {
+        positions[srv_.shard_of(args[static_cast<std::size_t>(i)])].push_back(
+            static_cast<std::size_t>(i));
+        ++keys;
+    }
+    std::size_t concat_count = 0;
+    std::string concat_bytes;
+    std::vector<std::string> values(spec.split == split_kind::values ? keys : 0);
+    long long sum = 0;
+    std::string sub_bytes;
+    std::vector<std::string_view> sub;
+    for (std::size_t s = 0; s < shards; ++s) {
+        if (every_shard) {
+            sub.assign(args.begin(), args.end());
+        } else {
+            if (positions[s].empty()) continue;
+            sub.assign(1, args[0]);
+            for (std::size_t p : positions[s])
+                for (int k = 0; k < spec.key_step; ++k)
+                    sub.push_back(args[p + static_cast<std::size_t>(k)]);
+        }
+        sub_bytes.clear();
+        resp::reply sub_out(sub_bytes, client_.protocol);
+        shard& target = srv_.shard_at(s);
+        auto work = [&] {
+            command_context ctx{sub, client_, srv_, &target, sub_out, unix_ms()};
+            spec.fn(ctx);
+        };
+        if (s == here_)
+            work();
+        else
+            co_await run_on(target.loop, work);
+        std::string_view r = sub_bytes;
+        if (!r.empty() && r[0] == '-') { // an error from any shard is the reply
+            out_.bytes().append(r);
+            co_return;
+        }
+        switch (spec.split) {
+        case split_kind::sum: {
+            long long n = 0;
+            if (r.size() > 3 && r[0] == ':' && parse_integer(r.substr(1, r.size() - 3), n))
+                sum += n;
+            break;
+        }
+        case split_kind::values: {
+            // "*k\r\n" then one value per key, in the order of positions[s].
+            auto header_end = r.find("\r\n");
+            r.remove_prefix(header_end == std::string_view::npos ? r.size() : header_end + 2);
+            for (std::size_t p : positions[s]) {
+                std::size_t len = value_length(r);
+                std::size_t slot = static_cast<std::size_t>((static_cast<int>(p) - spec.first_key) /
+                                                            spec.key_step);
+                values[slot] = std::string(r.substr(0, len));
+                r.remove_prefix(len);
+            }
+            break;
+        }
+        case split_kind::concat: {
+            auto header_end = r.find("\r\n");
+            long long n = 0;
+            if (r.size() > 1 && header_end != std::string_view::npos &&
+                parse_integer(r.substr(1, header_end - 1), n) && n > 0) {
+                concat_count += static_cast<std::size_t>(n);
+                concat_bytes.append(r.substr(header_end + 2));
+            }
+            break;
+        }
+        case split_kind::first:
+            if (r != "$-1\r\n" && r != "_\r\n") {
+                out_.bytes().append(r);
+                srv_.total_commands.fetch_add(1, std::memory_order_relaxed);
+                co_return;
+            }
+            break;
+        case split_kind::ok:
+        case split_kind::none:
+            break;
+        }
+    }
+    switch (spec.split) {
+    case split_kind::sum:
+        out_.integer(sum);
+        break;
+    case split_kind::ok:
+        out_.ok();
+        break;
+    case split_kind::values:
+        out_.array(values.size());
+        for (auto& v : values) out_.bytes().append(v);
+        break;
+    case split_kind::concat:
+        out_.array(concat_count);
+        out_.bytes().append(concat_bytes);
+        break;
+    case split_kind::first:
+        out_.null();
+        break;
+    case split_kind::none:
+        break;
+    }
+    srv_.total_commands.fetch_add(1, std::memory_order_relaxed);
+}
+
+corio::task<> serve_client(server& srv, corio::connection& conn) {
+    srv.total_connections.fetch_add(1, std::memory_order_relaxed);
+    srv.connected_clients.fetch_add(1, std::memory_order_relaxed);
+    session s(srv, conn);
+    co_await s.run();
+    srv.connected_clients.fetch_sub(1, std::memory_order_relaxed);
+}
+
+} // namespace corio_redis
