@@ -15,6 +15,11 @@ namespace corio_redis {
 
 class server;
 
+/// Redis's string2ll (strict decimal); false if `s` is not one.
+bool parse_integer(std::string_view s, long long& out) noexcept;
+/// Redis's strtold-based check for INCRBYFLOAT and friends.
+bool parse_long_double(std::string_view s, long double& out) noexcept;
+
 enum command_flag : std::uint32_t {
     cmd_write = 1u << 0,
     cmd_readonly = 1u << 1,
@@ -59,15 +64,32 @@ struct command_spec {
     int first_key, last_key, key_step; // 0 = no keys; last_key -1 = the last argument
     command_fn fn;
     split_kind split = split_kind::none;
+    int numkeys_at = 0; // > 0: the keys follow a count at this position (see for_each_key)
 };
 
-/// The key positions of `args` per spec (first..last by step).
+/// Calls f(index) for each key argument of `args` per spec: first..last by step, or for
+/// commands that count their keys (numkeys_at > 0: LMPOP, SINTERCARD) the numkeys
+/// arguments after the count (a count that is not a valid number gives no keys: the
+/// command itself then replies the error).
 template <class F>
-void for_each_key(const command_spec& spec, std::span<const std::string_view> args, F&& f) {
+void for_each_key_index(const command_spec& spec, std::span<const std::string_view> args, F&& f) {
+    if (spec.numkeys_at > 0) {
+        std::size_t at = static_cast<std::size_t>(spec.numkeys_at);
+        long long n = 0;
+        if (at >= args.size() || !parse_integer(args[at], n) || n <= 0) return;
+        for (std::size_t i = at + 1; i < args.size() && i <= at + static_cast<std::size_t>(n); ++i)
+            f(i);
+        return;
+    }
     if (spec.first_key <= 0) return;
     int last = spec.last_key < 0 ? static_cast<int>(args.size()) + spec.last_key : spec.last_key;
     for (int i = spec.first_key; i <= last && i < static_cast<int>(args.size()); i += spec.key_step)
-        f(args[static_cast<std::size_t>(i)]);
+        f(static_cast<std::size_t>(i));
+}
+
+template <class F>
+void for_each_key(const command_spec& spec, std::span<const std::string_view> args, F&& f) {
+    for_each_key_index(spec, args, [&](std::size_t i) { f(args[i]); });
 }
 
 // Replies every family shares, with Redis's texts.
@@ -75,10 +97,5 @@ void reply_wrong_type(resp::reply& out);
 void reply_not_integer(resp::reply& out);
 void reply_syntax_error(resp::reply& out);
 void reply_wrong_arity(resp::reply& out, std::string_view name);
-
-/// Redis's string2ll (strict decimal); false if `s` is not one.
-bool parse_integer(std::string_view s, long long& out) noexcept;
-/// Redis's strtold-based check for INCRBYFLOAT and friends.
-bool parse_long_double(std::string_view s, long double& out) noexcept;
 
 } // namespace corio_redis

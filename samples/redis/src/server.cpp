@@ -18,6 +18,7 @@ server::server(corio::engine& engine, config& cfg) : engine_(engine), cfg_(cfg) 
     register_string_commands(commands_);
     register_key_commands(commands_);
     register_server_commands(commands_);
+    register_list_commands(commands_);
 }
 
 const command_spec* server::lookup(std::string_view name) const {

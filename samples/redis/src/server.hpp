@@ -26,6 +26,7 @@ void register_connection_commands(command_table& t);
 void register_string_commands(command_table& t);
 void register_key_commands(command_table& t);
 void register_server_commands(command_table& t);
+void register_list_commands(command_table& t);
 
 class server {
 public:

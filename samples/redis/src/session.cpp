@@ -141,7 +141,8 @@ private:
             c.target = srv_.shard_count() == 1 ? target_here : target_split;
             return;
         }
-        if (spec->flags & (cmd_connection | cmd_keyless) || spec->first_key <= 0) {
+        if (spec->flags & (cmd_connection | cmd_keyless) ||
+            (spec->first_key <= 0 && spec->numkeys_at <= 0)) {
             c.target = target_here;
             return;
         }
@@ -271,11 +272,11 @@ corio::task<> session::run_split(const parsed_command& c) {
     const bool every_shard = (spec.flags & cmd_all_shards) != 0;
     std::vector<std::vector<std::size_t>> positions(shards); // argument index of each key
     std::size_t keys = 0;
-    int last = spec.last_key < 0 ? static_cast<int>(args.size()) + spec.last_key : spec.last_key;
-    for (int i = spec.first_key; !every_shard && i <= last; i += spec.key_step) {
-        positions[srv_.shard_of(args[static_cast<std::size_t>(i)])].push_back(
-            static_cast<std::size_t>(i));
-        ++keys;
+    if (!every_shard) {
+        for_each_key_index(spec, args, [&](std::size_t i) {
+            positions[srv_.shard_of(args[i])].push_back(i);
+            ++keys;
+        });
     }
     std::size_t concat_count = 0;
     std::string concat_bytes;
@@ -322,8 +323,8 @@ corio::task<> session::run_split(const parsed_command& c) {
             r.remove_prefix(header_end == std::string_view::npos ? r.size() : header_end + 2);
             for (std::size_t p : positions[s]) {
                 std::size_t len = value_length(r);
-                std::size_t slot = static_cast<std::size_t>((static_cast<int>(p) - spec.first_key) /
-                                                            spec.key_step);
+                std::size_t slot = (p - static_cast<std::size_t>(spec.first_key)) /
+                                   static_cast<std::size_t>(spec.key_step);
                 values[slot] = std::string(r.substr(0, len));
                 r.remove_prefix(len);
             }
