@@ -88,8 +88,8 @@ bool split_inline(std::string_view line, std::vector<std::string_view>& args,
         }
         // Quotes somewhere in this word: build it in scratch.
         std::string& scratch = owned.emplace_back(line.substr(start, i - start));
-        bool in_double = false, in_single = false;
-        for (;;) {
+        bool in_double = false, in_single = false, done = false;
+        while (!done) {
             if (in_double) {
                 if (i >= n) return false;
                 char c = line[i];
@@ -125,7 +125,7 @@ bool split_inline(std::string_view line, std::vector<std::string_view>& args,
                     // The closing quote must end the word.
                     if (i + 1 < n && !is_space(line[i + 1])) return false;
                     ++i;
-                    break;
+                    done = true;
                 } else {
                     scratch.push_back(c);
                     ++i;
@@ -139,13 +139,16 @@ bool split_inline(std::string_view line, std::vector<std::string_view>& args,
                 } else if (c == '\'') {
                     if (i + 1 < n && !is_space(line[i + 1])) return false;
                     ++i;
-                    break;
+                    done = true;
                 } else {
                     scratch.push_back(c);
                     ++i;
                 }
             } else {
-                if (i >= n || is_space(line[i])) break;
+                if (i >= n || is_space(line[i])) {
+                    done = true;
+                    continue;
+                }
                 char c = line[i];
                 if (c == '"') {
                     in_double = true;
@@ -155,10 +158,7 @@ bool split_inline(std::string_view line, std::vector<std::string_view>& args,
                     scratch.push_back(c);
                 }
                 ++i;
-                continue;
             }
-            in_double = in_single = false;
-            break;
         }
         args.push_back(scratch);
     }
