@@ -19,6 +19,8 @@ server::server(corio::engine& engine, config& cfg) : engine_(engine), cfg_(cfg) 
     register_key_commands(commands_);
     register_server_commands(commands_);
     register_list_commands(commands_);
+    register_hash_commands(commands_);
+    register_set_commands(commands_);
 }
 
 const command_spec* server::lookup(std::string_view name) const {

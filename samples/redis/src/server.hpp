@@ -27,6 +27,8 @@ void register_string_commands(command_table& t);
 void register_key_commands(command_table& t);
 void register_server_commands(command_table& t);
 void register_list_commands(command_table& t);
+void register_hash_commands(command_table& t);
+void register_set_commands(command_table& t);
 
 class server {
 public:
@@ -45,6 +47,8 @@ public:
     corio::engine& engine() noexcept { return engine_; }
 
     std::uint64_t next_client_id() noexcept { return ++last_client_id_; }
+    /// A fresh id for a multi-shard operation (never 0). Any thread.
+    std::uint64_t next_operation_id() noexcept { return ++last_operation_id_; }
 
     /// Starts active expiry on every shard (a ticker per loop). Call once, before run.
     void start_expiry();
@@ -62,6 +66,7 @@ private:
     std::vector<std::unique_ptr<shard>> shards_;
     command_table commands_;
     std::atomic<std::uint64_t> last_client_id_{0};
+    std::atomic<std::uint64_t> last_operation_id_{0};
 };
 
 /// Serves one client connection until it closes (the engine's handler).

@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <string>
 #include <vector>
@@ -18,17 +19,44 @@ namespace {
 
 namespace asio = boost::asio;
 
-// Runs f() on `target`'s thread and resumes the calling coroutine on its own loop. The
-// caller is suspended meanwhile, so f may use the caller's state (its reply buffer, its
-// parsed arguments) without a lock: the two posts order every access.
-template <class F>
-corio::task<> run_on(corio::loop& target, F& f) {
+// Runs step() on shard s's loop and resumes the calling coroutine on its own loop once step
+// returns true. step returns false when s is held by another operation: it then waits in the
+// shard's queue and runs again when s is released. The caller is suspended meanwhile, so
+// step may use the caller's state (its reply buffer, its parsed arguments) without a lock:
+// the posts order every access.
+// Work waiting for a held shard: re-runs its step when the shard is released, then resumes
+// the waiting coroutine on its own executor.
+template <class Step, class Executor, class Handler>
+struct shard_job final : shard_waiter {
+    shard_job(shard& s, Step& step, Executor home, Handler handler)
+        : s_(s), step_(step), home_(std::move(home)), handler_(std::move(handler)) {}
+    void resume(std::unique_ptr<shard_waiter> self) override {
+        if (!step_()) {
+            s_.waiters.push_back(std::move(self));
+            return;
+        }
+        asio::post(home_, std::move(handler_));
+    }
+    shard& s_;
+    Step& step_;
+    Executor home_;
+    Handler handler_;
+};
+
+template <class Step>
+corio::task<> run_on(shard& s, Step& step) {
     co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
-        [&target, &f](auto handler) {
+        [&s, &step](auto handler) {
             auto home = asio::get_associated_executor(handler);
-            target.post([&f, home, handler = std::move(handler)]() mutable {
-                f();
-                asio::post(home, std::move(handler));
+            using job = shard_job<Step, decltype(home), decltype(handler)>;
+            // The job (an allocation) is made only when the shard is held: a plain hop
+            // carries the handler in the posted function.
+            s.loop.post([&s, &step, home = std::move(home), h = std::move(handler)]() mutable {
+                if (step()) {
+                    asio::post(home, std::move(h));
+                    return;
+                }
+                s.waiters.push_back(std::make_unique<job>(s, step, std::move(home), std::move(h)));
             });
         },
         asio::use_awaitable);
@@ -155,7 +183,7 @@ private:
             else if (s != first)
                 split = true;
         });
-        c.target = split ? target_split : (first == here_ ? target_here : first);
+        c.target = split ? target_split : first;
     }
 
     // Runs one command whose checks passed, on the shard that is running now.
@@ -194,10 +222,15 @@ private:
                 ++i;
                 continue;
             }
-            if (c.target == target_here) {
+            if (c.target == target_here) { // connection and keyless commands
                 execute(c, &srv_.shard_at(here_), unix_ms());
                 ++i;
                 if (client_.close_after_reply) co_return;
+                continue;
+            }
+            if (c.target == here_ && srv_.shard_at(here_).open_to(0)) {
+                execute(c, &srv_.shard_at(here_), unix_ms());
+                ++i;
                 continue;
             }
             if (c.target == target_split) {
@@ -205,28 +238,45 @@ private:
                 ++i;
                 continue;
             }
-            // A run of commands for the same other shard: one hop for all of them. A
-            // command that changes the client's state (SELECT) is never in such a run.
+            // A run of commands for the same shard (another one, or this one while a
+            // multi-shard operation holds it): one hop for all of them. Connection commands
+            // (SELECT) have target_here, so they end a run.
             std::size_t end = i + 1;
-            while (end < batch_.size() && batch_[end].target == c.target &&
-                   !(batch_[end].spec && batch_[end].spec->flags & cmd_connection))
-                ++end;
+            while (end < batch_.size() && batch_[end].target == c.target) ++end;
             shard& s = srv_.shard_at(c.target);
             auto work = [&, i, end] {
+                if (!s.open_to(0)) return false;
                 std::int64_t now = unix_ms();
                 for (std::size_t k = i; k < end; ++k) {
                     if (!reject(batch_[k])) execute(batch_[k], &s, now);
                 }
+                return true;
             };
-            co_await run_on(s.loop, work);
+            co_await run_on(s, work);
             i = end;
         }
     }
 
     // A command whose keys live on several shards: each shard runs it on its own keys
     // (in shard order), and the per-shard replies are merged (command_spec::fn is given the
-    // sub-list of arguments for that shard). Not atomic across shards yet: see docs/redis.md.
+    // sub-list of arguments for that shard).
     corio::task<> run_split(const parsed_command& c);
+    // A multi-shard command that reads on one shard and writes on another (RENAME, SMOVE,
+    // the STORE forms): its keys' entries are copied into a private shard, the command runs
+    // there, and the results are written back, all while the shards are held.
+    corio::task<> run_gathered(const parsed_command& c);
+
+    // Releases shards taken by a multi-shard operation (this loop's at once, the others by
+    // a post, which lands before anything this session sends there later).
+    void release(const std::vector<std::size_t>& held) {
+        for (std::size_t s : held) {
+            shard& sh = srv_.shard_at(s);
+            if (s == here_)
+                sh.release();
+            else
+                sh.loop.post([&sh] { sh.release(); });
+        }
+    }
 
     server& srv_;
     corio::connection& conn_;
@@ -264,8 +314,7 @@ corio::task<> session::run_split(const parsed_command& c) {
     auto args = args_of(c);
     const command_spec& spec = *c.spec;
     if (spec.split == split_kind::none) {
-        out_.error("ERR '" + std::string(spec.name) +
-                   "' with keys on different shards is not supported yet (docs/redis.md)");
+        co_await run_gathered(c);
         co_return;
     }
     const std::size_t shards = srv_.shard_count();
@@ -280,6 +329,10 @@ corio::task<> session::run_split(const parsed_command& c) {
     }
     std::size_t concat_count = 0;
     std::string concat_bytes;
+    // Each shard is taken (in ascending order) and keeps serving only this operation until
+    // every part is done: the command is atomic across shards.
+    const std::uint64_t tx = srv_.next_operation_id();
+    std::vector<std::size_t> held;
     std::vector<std::string> values(spec.split == split_kind::values ? keys : 0);
     long long sum = 0;
     std::string sub_bytes;
@@ -298,16 +351,21 @@ corio::task<> session::run_split(const parsed_command& c) {
         resp::reply sub_out(sub_bytes, client_.protocol);
         shard& target = srv_.shard_at(s);
         auto work = [&] {
+            if (!target.open_to(tx)) return false;
+            target.owner = tx;
             command_context ctx{sub, client_, srv_, &target, sub_out, unix_ms()};
             spec.fn(ctx);
+            return true;
         };
-        if (s == here_)
+        if (s == here_ && target.open_to(tx))
             work();
         else
-            co_await run_on(target.loop, work);
+            co_await run_on(target, work);
+        held.push_back(s);
         std::string_view r = sub_bytes;
         if (!r.empty() && r[0] == '-') { // an error from any shard is the reply
             out_.bytes().append(r);
+            release(held);
             co_return;
         }
         switch (spec.split) {
@@ -344,6 +402,7 @@ corio::task<> session::run_split(const parsed_command& c) {
             if (r != "$-1\r\n" && r != "_\r\n") {
                 out_.bytes().append(r);
                 srv_.total_commands.fetch_add(1, std::memory_order_relaxed);
+                release(held);
                 co_return;
             }
             break;
@@ -373,6 +432,7 @@ corio::task<> session::run_split(const parsed_command& c) {
     case split_kind::none:
         break;
     }
+    release(held);
     srv_.total_commands.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -382,6 +442,73 @@ corio::task<> serve_client(server& srv, corio::connection& conn) {
     session s(srv, conn);
     co_await s.run();
     srv.connected_clients.fetch_sub(1, std::memory_order_relaxed);
+}
+
+} // namespace corio_redis
+
+namespace corio_redis {
+
+corio::task<> session::run_gathered(const parsed_command& c) {
+    auto args = args_of(c);
+    const command_spec& spec = *c.spec;
+    const std::size_t dbs = srv_.cfg().databases();
+    std::vector<std::vector<std::string_view>> keys_of(srv_.shard_count());
+    for_each_key(spec, args, [&](std::string_view key) {
+        auto& keys = keys_of[srv_.shard_of(key)];
+        if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+    });
+    const std::uint64_t tx = srv_.next_operation_id();
+    const std::int64_t now = unix_ms();
+    // Every database: COPY ... DB n and MOVE reach past the selected one.
+    shard scratch(srv_.shard_count(), conn_.owner(), dbs);
+    std::vector<std::size_t> held;
+    for (std::size_t s = 0; s < keys_of.size(); ++s) {
+        if (keys_of[s].empty()) continue;
+        shard& sh = srv_.shard_at(s);
+        auto take = [&] {
+            if (!sh.open_to(tx)) return false;
+            sh.owner = tx;
+            for (auto key : keys_of[s]) {
+                for (std::size_t d = 0; d < dbs; ++d) {
+                    if (db::entry* e = sh.dbs[d].find(key, now)) {
+                        db::entry& copy = scratch.dbs[d].put(key, e->val.clone(), now);
+                        scratch.dbs[d].set_expiry(copy, e->expire_at);
+                    }
+                }
+            }
+            return true;
+        };
+        if (s == here_ && sh.open_to(tx))
+            take();
+        else
+            co_await run_on(sh, take);
+        held.push_back(s);
+    }
+    command_context ctx{args, client_, srv_, &scratch, out_, now};
+    spec.fn(ctx);
+    srv_.total_commands.fetch_add(1, std::memory_order_relaxed);
+    // The command's effects go back to each key's shard, which is then released.
+    for (std::size_t s : held) {
+        shard& sh = srv_.shard_at(s);
+        auto put_back = [&] {
+            for (auto key : keys_of[s]) {
+                for (std::size_t d = 0; d < dbs; ++d) {
+                    if (db::entry* e = scratch.dbs[d].find(key, now)) {
+                        db::entry& dst = sh.dbs[d].put(key, std::move(e->val), now);
+                        sh.dbs[d].set_expiry(dst, e->expire_at);
+                    } else {
+                        sh.dbs[d].erase(key);
+                    }
+                }
+            }
+            sh.release();
+            return true;
+        };
+        if (s == here_)
+            put_back();
+        else
+            co_await run_on(sh, put_back);
+    }
 }
 
 } // namespace corio_redis
