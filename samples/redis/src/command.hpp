@@ -26,10 +26,11 @@ enum command_flag : std::uint32_t {
     cmd_fast = 1u << 2,
     cmd_admin = 1u << 3,
     cmd_pubsub = 1u << 4,
-    cmd_noauth = 1u << 5,     // allowed before AUTH (AUTH, HELLO, QUIT, RESET)
-    cmd_connection = 1u << 6, // runs on the client's own loop: it changes the client's state
-    cmd_keyless = 1u << 7,    // no keys, no client state: runs where the client is
-    cmd_all_shards = 1u << 8, // touches every shard (DBSIZE, FLUSHALL, KEYS)
+    cmd_noauth = 1u << 5,      // allowed before AUTH (AUTH, HELLO, QUIT, RESET)
+    cmd_connection = 1u << 6,  // runs on the client's own loop: it changes the client's state
+    cmd_keyless = 1u << 7,     // no keys, no client state: runs where the client is
+    cmd_all_shards = 1u << 8,  // touches every shard (DBSIZE, FLUSHALL, KEYS)
+    cmd_transaction = 1u << 9, // MULTI, EXEC, DISCARD, WATCH, UNWATCH: the session runs them
 };
 
 struct command_context {

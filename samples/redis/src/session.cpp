@@ -64,6 +64,7 @@ corio::task<> run_on(shard& s, Step& step) {
 
 struct parsed_command {
     std::size_t first_arg = 0, arg_count = 0;
+    const std::string_view* argv = nullptr; // set once the batch's argument list stops growing
     const command_spec* spec = nullptr;
     std::size_t target = 0; // shard index; see target_* below
 };
@@ -132,7 +133,8 @@ public:
                 error_text = std::move(r.error);
                 break;
             }
-            co_await run_batch();
+            for (auto& c : batch_) c.argv = args_.data() + c.first_arg;
+            co_await run_commands(batch_);
             if (protocol_error) {
                 out_.error(error_text);
                 client_.close_after_reply = true;
@@ -153,8 +155,8 @@ public:
     }
 
 private:
-    std::span<const std::string_view> args_of(const parsed_command& c) const {
-        return {args_.data() + c.first_arg, c.arg_count};
+    static std::span<const std::string_view> args_of(const parsed_command& c) {
+        return {c.argv, c.arg_count};
     }
 
     // Looks each command up and decides where it runs; replies at once for the ones that
@@ -191,7 +193,31 @@ private:
         command_context ctx{args_of(c), client_, srv_, home, out_, now};
         c.spec->fn(ctx);
         srv_.total_commands.fetch_add(1, std::memory_order_relaxed);
+        if (c.spec->flags & cmd_write && home->watch_count != 0)
+            for_each_key(*c.spec, args_of(c),
+                         [&](std::string_view key) { home->touch(client_.db, key); });
     }
+
+    // ---- transactions (MULTI/EXEC/DISCARD/WATCH/UNWATCH) --------------------------
+
+    // What runs at once even between MULTI and EXEC (Redis's list).
+    static bool runs_inside_multi(const parsed_command& c) {
+        if (!c.spec) return false;
+        std::string_view n = c.spec->name;
+        return n == "exec" || n == "discard" || n == "multi" || n == "watch" || n == "quit" ||
+               n == "reset";
+    }
+
+    void queue(const parsed_command& c) {
+        auto args = args_of(c);
+        multi_.commands.emplace_back(args.begin(), args.end());
+        out_.queued();
+    }
+
+    corio::task<> transaction_command(const parsed_command& c);
+    corio::task<> exec();
+    corio::task<> watch(std::span<const std::string_view> keys);
+    void unwatch();
 
     // Replies for a command that cannot run (unknown, wrong arity, not authenticated);
     // false if it can.
@@ -212,13 +238,27 @@ private:
         return false;
     }
 
-    corio::task<> run_batch() {
-        for (auto& c : batch_) classify(c);
+    corio::task<> run_commands(std::vector<parsed_command>& batch) {
+        for (auto& c : batch) classify(c);
         std::size_t i = 0;
-        while (i < batch_.size()) {
-            auto& c = batch_[i];
+        while (i < batch.size()) {
+            auto& c = batch[i];
             out_.set_protocol(client_.protocol);
+            if (multi_.active && !runs_inside_multi(c)) {
+                // Queued for EXEC; a command that cannot run makes EXEC fail (EXECABORT).
+                if (reject(c))
+                    multi_.abort = true;
+                else
+                    queue(c);
+                ++i;
+                continue;
+            }
             if (reject(c)) {
+                ++i;
+                continue;
+            }
+            if (c.spec->flags & cmd_transaction) {
+                co_await transaction_command(c);
                 ++i;
                 continue;
             }
@@ -228,7 +268,7 @@ private:
                 if (client_.close_after_reply) co_return;
                 continue;
             }
-            if (c.target == here_ && srv_.shard_at(here_).open_to(0)) {
+            if (c.target == here_ && srv_.shard_at(here_).open_to(tx_)) {
                 execute(c, &srv_.shard_at(here_), unix_ms());
                 ++i;
                 continue;
@@ -242,13 +282,13 @@ private:
             // multi-shard operation holds it): one hop for all of them. Connection commands
             // (SELECT) have target_here, so they end a run.
             std::size_t end = i + 1;
-            while (end < batch_.size() && batch_[end].target == c.target) ++end;
+            while (end < batch.size() && batch[end].target == c.target) ++end;
             shard& s = srv_.shard_at(c.target);
             auto work = [&, i, end] {
-                if (!s.open_to(0)) return false;
+                if (!s.open_to(tx_)) return false;
                 std::int64_t now = unix_ms();
                 for (std::size_t k = i; k < end; ++k) {
-                    if (!reject(batch_[k])) execute(batch_[k], &s, now);
+                    if (!reject(batch[k])) execute(batch[k], &s, now);
                 }
                 return true;
             };
@@ -269,6 +309,7 @@ private:
     // Releases shards taken by a multi-shard operation (this loop's at once, the others by
     // a post, which lands before anything this session sends there later).
     void release(const std::vector<std::size_t>& held) {
+        if (tx_) return; // inside EXEC: it releases everything at its end
         for (std::size_t s : held) {
             shard& sh = srv_.shard_at(s);
             if (s == here_)
@@ -288,6 +329,16 @@ private:
     std::vector<std::string_view> args_;
     std::deque<std::string> owned_;
     std::vector<parsed_command> batch_;
+
+    // The multi-shard operation this session's commands run under (EXEC's), or 0.
+    std::uint64_t tx_ = 0;
+    struct {
+        bool active = false; // between MULTI and EXEC/DISCARD
+        bool abort = false;  // a command failed to queue: EXEC says EXECABORT
+        std::vector<std::vector<std::string>> commands;
+    } multi_;
+    watch_flag watch_dirty_; // made by the first WATCH; null when nothing is watched
+    std::vector<std::pair<std::size_t, std::string>> watched_; // (database, key)
 };
 
 } // namespace
@@ -331,8 +382,8 @@ corio::task<> session::run_split(const parsed_command& c) {
     std::string concat_bytes;
     // Each shard is taken (in ascending order) and keeps serving only this operation until
     // every part is done: the command is atomic across shards.
-    const std::uint64_t tx = srv_.next_operation_id();
-    std::vector<std::size_t> held;
+    const std::uint64_t tx = tx_ ? tx_ : srv_.next_operation_id();
+    std::vector<std::size_t> held; // released at the end, unless EXEC holds them
     std::vector<std::string> values(spec.split == split_kind::values ? keys : 0);
     long long sum = 0;
     std::string sub_bytes;
@@ -355,6 +406,15 @@ corio::task<> session::run_split(const parsed_command& c) {
             target.owner = tx;
             command_context ctx{sub, client_, srv_, &target, sub_out, unix_ms()};
             spec.fn(ctx);
+            if (spec.flags & cmd_write && target.watch_count != 0) {
+                if (every_shard) {
+                    for (std::size_t d = 0; d < target.dbs.size(); ++d)
+                        if (spec.name == "flushall" || d == client_.db) target.touch_all(d);
+                } else {
+                    for (std::size_t k = 1; k < sub.size(); k += spec.key_step)
+                        target.touch(client_.db, sub[k]);
+                }
+            }
             return true;
         };
         if (s == here_ && target.open_to(tx))
@@ -457,7 +517,7 @@ corio::task<> session::run_gathered(const parsed_command& c) {
         auto& keys = keys_of[srv_.shard_of(key)];
         if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
     });
-    const std::uint64_t tx = srv_.next_operation_id();
+    const std::uint64_t tx = tx_ ? tx_ : srv_.next_operation_id();
     const std::int64_t now = unix_ms();
     // Every database: COPY ... DB n and MOVE reach past the selected one.
     shard scratch(srv_.shard_count(), conn_.owner(), dbs);
@@ -499,9 +559,10 @@ corio::task<> session::run_gathered(const parsed_command& c) {
                     } else {
                         sh.dbs[d].erase(key);
                     }
+                    if (spec.flags & cmd_write) sh.touch(d, key);
                 }
             }
-            sh.release();
+            if (!tx_) sh.release(); // inside EXEC, EXEC releases
             return true;
         };
         if (s == here_)
@@ -509,6 +570,155 @@ corio::task<> session::run_gathered(const parsed_command& c) {
         else
             co_await run_on(sh, put_back);
     }
+}
+
+} // namespace corio_redis
+
+namespace corio_redis {
+
+corio::task<> session::transaction_command(const parsed_command& c) {
+    auto args = args_of(c);
+    std::string_view name = c.spec->name;
+    if (name == "multi") {
+        if (multi_.active) {
+            out_.error("ERR MULTI calls can not be nested");
+            co_return;
+        }
+        multi_.active = true;
+        out_.ok();
+    } else if (name == "discard") {
+        if (!multi_.active) {
+            out_.error("ERR DISCARD without MULTI");
+            co_return;
+        }
+        multi_.active = multi_.abort = false;
+        multi_.commands.clear();
+        unwatch();
+        out_.ok();
+    } else if (name == "exec") {
+        if (!multi_.active) {
+            out_.error("ERR EXEC without MULTI");
+            co_return;
+        }
+        co_await exec();
+    } else if (name == "watch") {
+        if (multi_.active) {
+            out_.error("ERR WATCH inside MULTI is not allowed");
+            co_return;
+        }
+        co_await watch(args.subspan(1));
+        out_.ok();
+    } else if (name == "unwatch") {
+        unwatch();
+        out_.ok();
+    }
+}
+
+corio::task<> session::watch(std::span<const std::string_view> keys) {
+    if (!watch_dirty_) watch_dirty_ = std::make_shared<std::atomic<bool>>(false);
+    for (auto key : keys) {
+        watched_.emplace_back(client_.db, std::string(key));
+        shard& sh = srv_.shard_at(srv_.shard_of(key));
+        auto add = [&] {
+            sh.watchers[client_.db][std::string(key)].push_back(watch_dirty_);
+            ++sh.watch_count;
+            return true;
+        };
+        if (sh.index == here_)
+            add();
+        else
+            co_await run_on(sh, add);
+    }
+}
+
+// Forgets every WATCH. The registrations are removed by posts to their shards (nothing
+// waits for them: a stale one only sets a flag nobody reads any more).
+void session::unwatch() {
+    if (!watch_dirty_) return;
+    for (auto& [db, key] : watched_) {
+        shard& sh = srv_.shard_at(srv_.shard_of(key));
+        auto drop = [&sh, db = db, key = std::move(key), flag = watch_dirty_] {
+            auto it = sh.watchers[db].find(key);
+            if (it == sh.watchers[db].end()) return;
+            auto& flags = it->second;
+            auto gone = std::remove(flags.begin(), flags.end(), flag);
+            sh.watch_count -= static_cast<std::size_t>(flags.end() - gone);
+            flags.erase(gone, flags.end());
+            if (flags.empty()) sh.watchers[db].erase(it);
+        };
+        if (sh.index == here_)
+            drop();
+        else
+            sh.loop.post(std::move(drop));
+    }
+    watched_.clear();
+    watch_dirty_.reset();
+}
+
+// EXEC: the queued commands run as one operation. Every shard they touch is taken first
+// (ascending), WATCH is checked once nothing can change any more, the commands run in
+// order (their replies one array), and the shards are released.
+corio::task<> session::exec() {
+    multi_.active = false;
+    auto queued = std::move(multi_.commands);
+    multi_.commands.clear();
+    if (multi_.abort) {
+        multi_.abort = false;
+        unwatch();
+        out_.error("EXECABORT Transaction discarded because of previous errors.");
+        co_return;
+    }
+    std::size_t total = 0;
+    for (auto& q : queued) total += q.size();
+    std::vector<std::string_view> views;
+    views.reserve(total);
+    std::vector<parsed_command> cmds;
+    for (auto& q : queued) {
+        parsed_command pc;
+        pc.first_arg = views.size();
+        pc.arg_count = q.size();
+        for (auto& a : q) views.push_back(a);
+        cmds.push_back(pc);
+    }
+    std::vector<bool> needed(srv_.shard_count(), false);
+    for (auto& pc : cmds) {
+        pc.argv = views.data() + pc.first_arg;
+        const command_spec* spec = srv_.lookup(pc.argv[0]);
+        if (!spec) continue;
+        if (spec->flags & cmd_all_shards)
+            needed.assign(needed.size(), true);
+        else
+            for_each_key(*spec, args_of(pc),
+                         [&](std::string_view key) { needed[srv_.shard_of(key)] = true; });
+    }
+    const std::uint64_t tx = srv_.next_operation_id();
+    std::vector<std::size_t> held;
+    for (std::size_t s = 0; s < needed.size(); ++s) {
+        if (!needed[s]) continue;
+        shard& sh = srv_.shard_at(s);
+        auto take = [&] {
+            if (!sh.open_to(tx)) return false;
+            sh.owner = tx;
+            return true;
+        };
+        if (s == here_ && sh.open_to(tx))
+            take();
+        else
+            co_await run_on(sh, take);
+        held.push_back(s);
+    }
+    if (watch_dirty_ && watch_dirty_->load()) {
+        release(held);
+        unwatch();
+        out_.null_array();
+        co_return;
+    }
+    out_.array(cmds.size());
+    tx_ = tx;
+    co_await run_commands(cmds);
+    tx_ = 0;
+    release(held);
+    unwatch();
 }
 
 } // namespace corio_redis

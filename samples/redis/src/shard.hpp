@@ -6,11 +6,14 @@
 
 #include <corio/loop.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace corio_redis {
@@ -22,14 +25,42 @@ struct shard_waiter {
     virtual void resume(std::unique_ptr<shard_waiter> self) = 0;
 };
 
+/// Set by any write to a key a client WATCHes; EXEC reads it (so it is atomic: the client
+/// may live on another loop).
+using watch_flag = std::shared_ptr<std::atomic<bool>>;
+using watch_map =
+    std::unordered_map<std::string, std::vector<watch_flag>, db::string_hash, std::equal_to<>>;
+
 struct shard {
     shard(std::size_t index, corio::loop& loop, std::size_t databases)
-        : index(index), loop(loop), dbs(databases) {}
+        : index(index), loop(loop), dbs(databases), watchers(databases) {}
 
     std::size_t index;
     corio::loop& loop;
     std::vector<db::database> dbs;
     std::uint64_t expired_keys = 0; // stats: keys removed by active expiry
+
+    // WATCHed keys per database, and how many registrations in all (0: writes skip looking).
+    std::vector<watch_map> watchers;
+    std::size_t watch_count = 0;
+
+    /// A write to `key` in database `db`: every client watching it will fail its EXEC.
+    void touch(std::size_t db, std::string_view key) {
+        if (watch_count == 0) return;
+        auto it = watchers[db].find(key);
+        if (it == watchers[db].end()) return;
+        for (auto& f : it->second) f->store(true);
+        watch_count -= it->second.size();
+        watchers[db].erase(it);
+    }
+    /// Every watched key of database `db` (FLUSHDB, FLUSHALL).
+    void touch_all(std::size_t db) {
+        for (auto& [key, flags] : watchers[db]) {
+            for (auto& f : flags) f->store(true);
+            watch_count -= flags.size();
+        }
+        watchers[db].clear();
+    }
 
     // The multi-shard operation holding this shard (0: none). Operations take the shards
     // they touch in ascending index order and release them all at the end (strict two-phase

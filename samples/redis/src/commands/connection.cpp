@@ -182,6 +182,14 @@ void register_connection_commands(command_table& t) {
     t.emplace("hello", command_spec{"hello", -1, conn | cmd_noauth, 0, 0, 0, hello});
     t.emplace("reset", command_spec{"reset", 1, conn | cmd_noauth, 0, 0, 0, reset});
     t.emplace("client", command_spec{"client", -2, conn, 0, 0, 0, client});
+    // The session runs these itself (they change what it does with later commands).
+    constexpr std::uint32_t tx = cmd_transaction | cmd_connection | cmd_fast;
+    auto none = [](command_context&) {};
+    t.emplace("multi", command_spec{"multi", 1, tx, 0, 0, 0, none});
+    t.emplace("exec", command_spec{"exec", 1, tx, 0, 0, 0, none});
+    t.emplace("discard", command_spec{"discard", 1, tx, 0, 0, 0, none});
+    t.emplace("watch", command_spec{"watch", -2, tx, 1, -1, 1, none});
+    t.emplace("unwatch", command_spec{"unwatch", 1, tx, 0, 0, 0, none});
 }
 
 } // namespace corio_redis
