@@ -3,6 +3,7 @@
 // other shard in a row go there in one hop; commands on this loop's shard run inline.
 #include "server.hpp"
 
+#include "commands/scan.hpp"
 #include "resp/request_parser.hpp"
 
 #include <boost/asio/async_result.hpp>
@@ -10,7 +11,10 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,16 +75,18 @@ struct parsed_command {
 constexpr std::size_t target_here = static_cast<std::size_t>(-1);  // the client's own loop
 constexpr std::size_t target_split = static_cast<std::size_t>(-2); // keys on several shards
 
+// Redis's text: the name, then the arguments quoted, until those pass 128 characters (each
+// cut to what is left of the 128).
 void unknown_command(resp::reply& out, std::span<const std::string_view> args) {
-    std::string text = "ERR unknown command '";
-    text.append(args[0].substr(0, 128));
-    text += "', with args beginning with: ";
-    for (std::size_t i = 1; i < args.size() && text.size() < 128 + 60; ++i) {
-        text += '\'';
-        text.append(args[i].substr(0, 128));
-        text += "' ";
+    std::string listed;
+    for (std::size_t i = 1; i < args.size() && listed.size() < 128; ++i) {
+        std::size_t room = 128 - listed.size();
+        listed += '\'';
+        listed.append(args[i].substr(0, room));
+        listed += "' ";
     }
-    out.error(text);
+    out.error("ERR unknown command '" + std::string(args[0].substr(0, 128)) +
+              "', with args beginning with: " + listed);
 }
 
 bool arity_ok(const command_spec& spec, std::size_t argc) {
@@ -190,6 +196,9 @@ private:
 
     // Runs one command whose checks passed, on the shard that is running now.
     void execute(const parsed_command& c, shard* home, std::int64_t now) {
+        if (c.spec->flags & cmd_all_shards && c.spec->flags & cmd_write && home->watch_count)
+            for (std::size_t d = 0; d < home->dbs.size(); ++d)
+                if (c.spec->name == "flushall" || d == client_.db) home->touch_existing(d, now);
         command_context ctx{args_of(c), client_, srv_, home, out_, now};
         c.spec->fn(ctx);
         srv_.total_commands.fetch_add(1, std::memory_order_relaxed);
@@ -215,6 +224,7 @@ private:
     }
 
     corio::task<> transaction_command(const parsed_command& c);
+    corio::task<> run_scan(const parsed_command& c);
     corio::task<> exec();
     corio::task<> watch(std::span<const std::string_view> keys);
     void unwatch();
@@ -253,12 +263,27 @@ private:
                 ++i;
                 continue;
             }
+            if (multi_.active && c.spec && c.spec->name == "exec" &&
+                !arity_ok(*c.spec, c.arg_count)) {
+                // Redis: a malformed EXEC discards the transaction, saying why.
+                multi_ = {};
+                unwatch();
+                out_.error("EXECABORT Transaction discarded because of: wrong number of "
+                           "arguments for 'exec' command");
+                ++i;
+                continue;
+            }
             if (reject(c)) {
                 ++i;
                 continue;
             }
             if (c.spec->flags & cmd_transaction) {
                 co_await transaction_command(c);
+                ++i;
+                continue;
+            }
+            if (c.spec->name == "scan") {
+                co_await run_scan(c);
                 ++i;
                 continue;
             }
@@ -404,16 +429,16 @@ corio::task<> session::run_split(const parsed_command& c) {
         auto work = [&] {
             if (!target.open_to(tx)) return false;
             target.owner = tx;
-            command_context ctx{sub, client_, srv_, &target, sub_out, unix_ms()};
+            std::int64_t now = unix_ms();
+            if (every_shard && spec.flags & cmd_write && target.watch_count != 0) {
+                for (std::size_t d = 0; d < target.dbs.size(); ++d)
+                    if (spec.name == "flushall" || d == client_.db) target.touch_existing(d, now);
+            }
+            command_context ctx{sub, client_, srv_, &target, sub_out, now};
             spec.fn(ctx);
-            if (spec.flags & cmd_write && target.watch_count != 0) {
-                if (every_shard) {
-                    for (std::size_t d = 0; d < target.dbs.size(); ++d)
-                        if (spec.name == "flushall" || d == client_.db) target.touch_all(d);
-                } else {
-                    for (std::size_t k = 1; k < sub.size(); k += spec.key_step)
-                        target.touch(client_.db, sub[k]);
-                }
+            if (!every_shard && spec.flags & cmd_write && target.watch_count != 0) {
+                for (std::size_t k = 1; k < sub.size(); k += spec.key_step)
+                    target.touch(client_.db, sub[k]);
             }
             return true;
         };
@@ -719,6 +744,105 @@ corio::task<> session::exec() {
     tx_ = 0;
     release(held);
     unwatch();
+}
+
+} // namespace corio_redis
+
+namespace corio_redis {
+
+// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
+corio::task<> session::run_scan(const parsed_command& c) {
+    auto args = args_of(c);
+    long long cursor_value = 0;
+    if (!parse_integer(args[1], cursor_value)) {
+        // Redis reads the cursor as unsigned: a negative one is a plain large number.
+        unsigned long long u = 0;
+        auto r = std::from_chars(args[1].data(), args[1].data() + args[1].size(), u);
+        if (r.ec != std::errc{} || r.ptr != args[1].data() + args[1].size()) {
+            out_.error("ERR invalid cursor");
+            co_return;
+        }
+        cursor_value = static_cast<long long>(u);
+    }
+    std::uint64_t cursor = static_cast<std::uint64_t>(cursor_value);
+    std::string_view pattern;
+    std::size_t count = 10;
+    std::optional<db::value_type> type;
+    bool unknown_type = false;
+    for (std::size_t i = 2; i < args.size(); i += 2) {
+        std::string opt(args[i]);
+        for (char& ch : opt) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (i + 1 >= args.size()) {
+            reply_syntax_error(out_);
+            co_return;
+        }
+        if (opt == "match") {
+            pattern = args[i + 1] == "*" ? std::string_view{} : args[i + 1];
+        } else if (opt == "count") {
+            long long n = 0;
+            if (!parse_integer(args[i + 1], n)) {
+                reply_not_integer(out_);
+                co_return;
+            }
+            if (n < 1) {
+                reply_syntax_error(out_);
+                co_return;
+            }
+            count = static_cast<std::size_t>(n);
+        } else if (opt == "type") {
+            std::string t(args[i + 1]);
+            for (char& ch : t) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            if (t == "string")
+                type = db::value_type::string;
+            else if (t == "list")
+                type = db::value_type::list;
+            else if (t == "hash")
+                type = db::value_type::hash;
+            else if (t == "set")
+                type = db::value_type::set;
+            else
+                unknown_type = true;
+        } else {
+            reply_syntax_error(out_);
+            co_return;
+        }
+    }
+    const std::size_t shards = srv_.shard_count();
+    std::size_t s = static_cast<std::size_t>(cursor % shards);
+    std::size_t bucket = static_cast<std::size_t>(cursor / shards);
+    std::vector<std::string> keys;
+    std::uint64_t next_cursor = 0;
+    // Shard after shard until COUNT is reached: a small keyspace comes back whole, with
+    // cursor 0, as from Redis.
+    for (;;) {
+        std::size_t next = 0;
+        shard& sh = srv_.shard_at(s);
+        auto walk = [&] {
+            if (!sh.open_to(tx_)) return false;
+            next = scan_database(sh.dbs[client_.db], bucket, count, pattern, type, unix_ms(), keys);
+            return true;
+        };
+        if (s == here_ && sh.open_to(tx_))
+            walk();
+        else
+            co_await run_on(sh, walk);
+        if (next != 0) {
+            next_cursor = static_cast<std::uint64_t>(next) * shards + s;
+            break;
+        }
+        if (s + 1 >= shards) break;
+        if (keys.size() >= count) {
+            next_cursor = s + 1; // the next shard, from its first bucket
+            break;
+        }
+        ++s;
+        bucket = 0;
+    }
+    if (unknown_type) keys.clear();
+    out_.array(2);
+    out_.bulk(std::to_string(next_cursor));
+    out_.array(keys.size());
+    for (auto& k : keys) out_.bulk(k);
 }
 
 } // namespace corio_redis

@@ -53,13 +53,19 @@ struct shard {
         watch_count -= it->second.size();
         watchers[db].erase(it);
     }
-    /// Every watched key of database `db` (FLUSHDB, FLUSHALL).
-    void touch_all(std::size_t db) {
-        for (auto& [key, flags] : watchers[db]) {
-            for (auto& f : flags) f->store(true);
-            watch_count -= flags.size();
+    /// Before database `db` is emptied (FLUSHDB, FLUSHALL): the watched keys that exist in
+    /// it are written; watching a key that does not exist survives a flush, as in Redis.
+    void touch_existing(std::size_t db, std::int64_t now_ms) {
+        if (watch_count == 0) return;
+        for (auto it = watchers[db].begin(); it != watchers[db].end();) {
+            if (!dbs[db].find(it->first, now_ms)) {
+                ++it;
+                continue;
+            }
+            for (auto& f : it->second) f->store(true);
+            watch_count -= it->second.size();
+            it = watchers[db].erase(it);
         }
-        watchers[db].clear();
     }
 
     // The multi-shard operation holding this shard (0: none). Operations take the shards

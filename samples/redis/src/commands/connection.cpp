@@ -67,6 +67,12 @@ void auth(command_context& c) {
     c.out.ok();
 }
 
+bool valid_client_name(std::string_view name) {
+    for (char ch : name)
+        if (ch < '!' || ch > '~') return false; // Redis: no spaces, newlines or specials
+    return true;
+}
+
 void hello_reply(command_context& c) {
     c.out.map(7);
     c.out.bulk("server");
@@ -118,6 +124,9 @@ void hello(command_context& c) {
                            "otherwise the HELLO <proto> AUTH <user> <pass> option can be used "
                            "to authenticate the client and select the RESP protocol version at "
                            "the same time");
+    if (has_setname && !valid_client_name(setname))
+        return c.out.error("ERR Client names cannot contain spaces, newlines or special "
+                           "characters.");
     if (has_setname) c.client.name = std::string(setname);
     c.client.protocol = protocol;
     c.out.set_protocol(protocol);
@@ -131,12 +140,6 @@ void reset(command_context& c) {
     c.client.name.clear();
     c.client.authenticated = c.srv.cfg().requirepass().empty();
     c.out.simple("RESET");
-}
-
-bool valid_client_name(std::string_view name) {
-    for (char ch : name)
-        if (ch < '!' || ch > '~') return false; // Redis: no spaces, newlines or specials
-    return true;
 }
 
 void client(command_context& c) {

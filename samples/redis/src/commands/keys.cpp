@@ -2,6 +2,7 @@
 // TTLs, PERSIST, RENAME/RENAMENX/COPY (one shard for now), KEYS and RANDOMKEY (every shard),
 // DBSIZE, FLUSHDB and FLUSHALL (every shard).
 #include "../server.hpp"
+#include "scan.hpp"
 
 #include <cctype>
 #include <limits>
@@ -109,7 +110,7 @@ void ttl_common(command_context& c, bool in_ms, bool absolute) {
     if (!e) return c.out.integer(-2);
     if (e->expire_at == 0) return c.out.integer(-1);
     long long v = absolute ? e->expire_at : e->expire_at - c.now_ms;
-    if (!in_ms) v = absolute ? v / 1000 : (v + 500) / 1000;
+    if (!in_ms) v = (v + 500) / 1000; // Redis rounds seconds to the nearest
     c.out.integer(v);
 }
 void ttl(command_context& c) {
@@ -268,7 +269,35 @@ void register_key_commands(command_table& t) {
     add({"dbsize", 1, r | cmd_all_shards, 0, 0, 0, dbsize, split_kind::sum});
     add({"flushdb", -1, cmd_write | cmd_all_shards, 0, 0, 0, flushdb, split_kind::ok});
     add({"flushall", -1, cmd_write | cmd_all_shards, 0, 0, 0, flushall, split_kind::ok});
+    // SCAN runs in the session (it hops to the cursor's shard); the spec is for lookup and
+    // arity.
+    add({"scan", -2, cmd_readonly | cmd_keyless, 0, 0, 0, [](command_context&) {}});
     add({"randomkey", 1, cmd_readonly | cmd_all_shards, 0, 0, 0, randomkey, split_kind::first});
+}
+
+} // namespace corio_redis
+
+namespace corio_redis {
+
+std::size_t scan_database(db::database& d, std::size_t from, std::size_t count,
+                          std::string_view pattern, std::optional<db::value_type> type,
+                          std::int64_t now_ms, std::vector<std::string>& out) {
+    auto& map = d.entries();
+    const std::size_t buckets = map.bucket_count();
+    std::size_t seen = 0, visited = 0;
+    std::size_t b = from;
+    // Whole buckets at a time, as Redis does; at most 10x COUNT buckets per call.
+    for (; b < buckets && seen < count && visited < count * 10; ++b, ++visited) {
+        for (auto it = map.begin(b); it != map.end(b); ++it) {
+            ++seen;
+            const db::entry& e = it->second;
+            if (e.expire_at != 0 && e.expire_at <= now_ms) continue;
+            if (type && e.val.type() != *type) continue;
+            if (!pattern.empty() && !glob_match(pattern, it->first)) continue;
+            out.push_back(it->first);
+        }
+    }
+    return b >= buckets ? 0 : b;
 }
 
 } // namespace corio_redis

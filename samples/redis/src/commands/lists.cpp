@@ -228,7 +228,9 @@ void lpos(command_context& c) {
         long long v = 0;
         if (!parse_integer(c.args[i + 1], v)) return reply_not_integer(c.out);
         if (iequals(c.args[i], "rank")) {
-            if (v == 0 || v == std::numeric_limits<long long>::min())
+            // Redis negates the rank, and LLONG_MIN stays negative: it acts as -1.
+            if (v == std::numeric_limits<long long>::min()) v = -1;
+            if (v == 0)
                 return c.out.error("ERR RANK can't be zero: use 1 to start from the first match, "
                                    "2 from the second ... or use negative to start from the end "
                                    "of the list");

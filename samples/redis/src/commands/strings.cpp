@@ -73,6 +73,9 @@ void set(command_context& c) {
     for (std::size_t i = 3; i < c.args.size(); ++i) {
         std::string_view a = c.args[i];
         bool has_next = i + 1 < c.args.size();
+        // As Redis: an option may repeat (the last wins), but not clash with another.
+        bool is_unit =
+            iequals(a, "ex") || iequals(a, "px") || iequals(a, "exat") || iequals(a, "pxat");
         if (iequals(a, "nx") && !xx) {
             nx = true;
         } else if (iequals(a, "xx") && !nx) {
@@ -81,9 +84,7 @@ void set(command_context& c) {
             get_old = true;
         } else if (iequals(a, "keepttl") && unit.empty()) {
             keep_ttl = true;
-        } else if ((iequals(a, "ex") || iequals(a, "px") || iequals(a, "exat") ||
-                    iequals(a, "pxat")) &&
-                   unit.empty() && !keep_ttl && has_next) {
+        } else if (is_unit && (unit.empty() || iequals(unit, a)) && !keep_ttl && has_next) {
             unit = a;
             amount = c.args[++i];
         } else {
@@ -159,11 +160,12 @@ void getex(command_context& c) {
     bool persist = false;
     for (std::size_t i = 2; i < c.args.size(); ++i) {
         std::string_view a = c.args[i];
-        if ((iequals(a, "ex") || iequals(a, "px") || iequals(a, "exat") || iequals(a, "pxat")) &&
-            unit.empty() && !persist && i + 1 < c.args.size()) {
+        bool is_unit =
+            iequals(a, "ex") || iequals(a, "px") || iequals(a, "exat") || iequals(a, "pxat");
+        if (is_unit && (unit.empty() || iequals(unit, a)) && !persist && i + 1 < c.args.size()) {
             unit = a;
             amount = c.args[++i];
-        } else if (iequals(a, "persist") && unit.empty() && !persist) {
+        } else if (iequals(a, "persist") && unit.empty()) {
             persist = true;
         } else {
             return reply_syntax_error(c.out);
