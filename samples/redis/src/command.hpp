@@ -31,6 +31,7 @@ enum command_flag : std::uint32_t {
     cmd_keyless = 1u << 7,     // no keys, no client state: runs where the client is
     cmd_all_shards = 1u << 8,  // touches every shard (DBSIZE, FLUSHALL, KEYS)
     cmd_transaction = 1u << 9, // MULTI, EXEC, DISCARD, WATCH, UNWATCH: the session runs them
+    cmd_blocking = 1u << 10,   // BLPOP and friends: the session runs them (blocking.hpp)
 };
 
 struct command_context {

@@ -58,6 +58,7 @@ public:
     std::atomic<std::uint64_t> total_connections{0};
     std::atomic<std::uint64_t> connected_clients{0};
     std::atomic<std::uint64_t> rejected_connections{0};
+    std::atomic<std::uint64_t> blocked_clients{0};
     const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
 private:

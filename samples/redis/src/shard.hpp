@@ -2,6 +2,7 @@
 // Keys map to shards by hash; a command runs on its keys' shard, hopping there if needed.
 #pragma once
 
+#include "blocking.hpp"
 #include "db/database.hpp"
 
 #include <corio/loop.hpp>
@@ -33,12 +34,16 @@ using watch_map =
 
 struct shard {
     shard(std::size_t index, corio::loop& loop, std::size_t databases)
-        : index(index), loop(loop), dbs(databases), watchers(databases) {}
+        : index(index), loop(loop), dbs(databases), blocked(databases), watchers(databases) {}
 
     std::size_t index;
     corio::loop& loop;
     std::vector<db::database> dbs;
     std::uint64_t expired_keys = 0; // stats: keys removed by active expiry
+
+    // Clients blocked on list keys, per database, and how many registrations in all.
+    std::vector<blocked_map> blocked;
+    std::size_t blocked_count = 0;
 
     // WATCHed keys per database, and how many registrations in all (0: writes skip looking).
     std::vector<watch_map> watchers;

@@ -46,8 +46,7 @@ void type(command_context& c) {
 
 // EXPIRE key n [NX | XX | GT | LT], and PEXPIRE / EXPIREAT / PEXPIREAT.
 void expire_common(command_context& c, bool seconds, bool absolute, std::string_view name) {
-    long long n = 0;
-    if (!parse_integer(c.args[2], n)) return reply_not_integer(c.out);
+    // Redis's order: the options, then the number.
     bool nx = false, xx = false, gt = false, lt = false;
     for (std::size_t i = 3; i < c.args.size(); ++i) {
         std::string_view a = c.args[i];
@@ -65,6 +64,8 @@ void expire_common(command_context& c, bool seconds, bool absolute, std::string_
     if (nx && (xx || gt || lt))
         return c.out.error("ERR NX and XX, GT or LT options at the same time are not compatible");
     if (gt && lt) return c.out.error("ERR GT and LT options at the same time are not compatible");
+    long long n = 0;
+    if (!parse_integer(c.args[2], n)) return reply_not_integer(c.out);
     constexpr long long max = std::numeric_limits<long long>::max();
     long long ms = n;
     if (seconds) {
@@ -174,14 +175,36 @@ void copy(command_context& c) {
             return reply_syntax_error(c.out);
         }
     }
-    entry* src = c.db().find(c.args[1], c.now_ms);
-    if (!src) return c.out.integer(0);
     if (target_db == c.client.db && c.args[1] == c.args[2])
         return c.out.error("ERR source and destination objects are the same");
+    entry* src = c.db().find(c.args[1], c.now_ms);
+    if (!src) return c.out.integer(0);
     auto& dst_db = c.home->dbs[target_db];
     if (dst_db.find(c.args[2], c.now_ms) && !replace) return c.out.integer(0);
     entry& dst = dst_db.put(c.args[2], src->val.clone(), c.now_ms);
     dst_db.set_expiry(dst, src->expire_at);
+    c.out.integer(1);
+}
+
+// MOVE key db: to another database of the same shard (a key's shard is the same in every
+// database).
+void move(command_context& c) {
+    long long n = 0;
+    if (!parse_integer(c.args[2], n)) return reply_not_integer(c.out);
+    if (n < 0 || static_cast<std::size_t>(n) >= c.srv.cfg().databases())
+        return c.out.error("ERR DB index is out of range");
+    std::size_t target = static_cast<std::size_t>(n);
+    if (target == c.client.db)
+        return c.out.error("ERR source and destination objects are the same");
+    entry* src = c.db().find(c.args[1], c.now_ms);
+    if (!src) return c.out.integer(0);
+    auto& dst_db = c.home->dbs[target];
+    if (dst_db.find(c.args[1], c.now_ms)) return c.out.integer(0);
+    std::int64_t at = src->expire_at;
+    entry& dst = dst_db.put(c.args[1], std::move(src->val), c.now_ms);
+    dst_db.set_expiry(dst, at);
+    c.db().erase(c.args[1]);
+    c.home->touch(target, c.args[1]); // the session touches the source database's key
     c.out.integer(1);
 }
 
@@ -265,6 +288,7 @@ void register_key_commands(command_table& t) {
     add({"rename", 3, cmd_write, 1, 2, 1, rename});
     add({"renamenx", 3, w, 1, 2, 1, renamenx});
     add({"copy", -3, cmd_write, 1, 2, 1, copy});
+    add({"move", 3, cmd_write | cmd_fast, 1, 1, 1, move});
     add({"keys", 2, cmd_readonly | cmd_all_shards, 0, 0, 0, keys, split_kind::concat});
     add({"dbsize", 1, r | cmd_all_shards, 0, 0, 0, dbsize, split_kind::sum});
     add({"flushdb", -1, cmd_write | cmd_all_shards, 0, 0, 0, flushdb, split_kind::ok});
@@ -287,16 +311,21 @@ std::size_t scan_database(db::database& d, std::size_t from, std::size_t count,
     std::size_t seen = 0, visited = 0;
     std::size_t b = from;
     // Whole buckets at a time, as Redis does; at most 10x COUNT buckets per call.
+    std::vector<std::string> expired; // deleted as found, as Redis's SCAN does
     for (; b < buckets && seen < count && visited < count * 10; ++b, ++visited) {
         for (auto it = map.begin(b); it != map.end(b); ++it) {
             ++seen;
             const db::entry& e = it->second;
-            if (e.expire_at != 0 && e.expire_at <= now_ms) continue;
+            if (e.expire_at != 0 && e.expire_at <= now_ms) {
+                expired.push_back(it->first);
+                continue;
+            }
             if (type && e.val.type() != *type) continue;
             if (!pattern.empty() && !glob_match(pattern, it->first)) continue;
             out.push_back(it->first);
         }
     }
+    for (auto& key : expired) d.erase(key);
     return b >= buckets ? 0 : b;
 }
 

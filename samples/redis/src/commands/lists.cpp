@@ -272,12 +272,13 @@ void lpos(command_context& c) {
 
 // LMOVE source destination LEFT|RIGHT LEFT|RIGHT (and RPOPLPUSH = RIGHT LEFT), one shard.
 void move_common(command_context& c, bool from_left, bool to_left) {
+    // Redis's order: a missing source is null whatever the destination holds.
     bool wrong = false;
     list_type* src = find_list(c, c.args[1], wrong);
     if (wrong) return reply_wrong_type(c.out);
+    if (!src) return c.out.null();
     list_type* dst = find_list(c, c.args[2], wrong);
     if (wrong) return reply_wrong_type(c.out);
-    if (!src) return c.out.null();
     std::string element = from_left ? src->front() : src->back();
     if (from_left)
         src->pop_front();
@@ -378,6 +379,15 @@ void register_list_commands(command_table& t) {
     add({"lmove", 5, w, 1, 2, 1, lmove});
     add({"rpoplpush", 3, w, 1, 2, 1, rpoplpush});
     add({"lmpop", -4, w, 0, 0, 0, lmpop, split_kind::none, 1});
+    // Blocking pops: the session runs them (session_blocking.cpp); specs for lookup, arity and
+    // key positions.
+    auto session_runs = [](command_context&) {};
+    constexpr std::uint32_t b = cmd_write | cmd_blocking;
+    add({"blpop", -3, b, 1, -2, 1, session_runs});
+    add({"brpop", -3, b, 1, -2, 1, session_runs});
+    add({"brpoplpush", 4, b, 1, 2, 1, session_runs});
+    add({"blmove", 6, b, 1, 2, 1, session_runs});
+    add({"blmpop", -5, b, 0, 0, 0, session_runs, split_kind::none, 2});
 }
 
 } // namespace corio_redis

@@ -56,8 +56,9 @@ void info(command_context& c) {
     }
     if (all || section == "clients") {
         text += fmt::format("# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\n"
-                            "blocked_clients:0\r\n\r\n",
-                            srv.connected_clients.load(), srv.cfg().maxclients());
+                            "blocked_clients:{}\r\n\r\n",
+                            srv.connected_clients.load(), srv.cfg().maxclients(),
+                            srv.blocked_clients.load());
     }
     if (all || section == "stats") {
         text += fmt::format("# Stats\r\ntotal_connections_received:{}\r\n"

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <vector>
 
 namespace corio_redis {
 namespace {
@@ -171,14 +172,17 @@ void getex(command_context& c) {
             return reply_syntax_error(c.out);
         }
     }
-    std::int64_t at = 0;
-    if (!unit.empty() && !absolute_expiry(c, unit, amount, "getex", at)) return;
+    // As Redis: the key is looked up (null, WRONGTYPE) before the expiry is checked.
     bool wrong = false;
     entry* e = string_entry(c, c.args[1], wrong);
+    if (!e && !wrong) return c.out.null();
     if (wrong) return reply_wrong_type(c.out);
-    if (!e) return c.out.null();
+    std::int64_t at = 0;
+    if (!unit.empty() && !absolute_expiry(c, unit, amount, "getex", at)) return;
     c.out.bulk(e->val.str());
-    if (at)
+    if (at && at <= c.now_ms)
+        c.db().erase(c.args[1]); // a time already past deletes the key, as in Redis
+    else if (at)
         c.db().set_expiry(*e, at);
     else if (persist)
         c.db().set_expiry(*e, 0);
@@ -269,14 +273,15 @@ void decrby(command_context& c) {
 }
 
 void incrbyfloat(command_context& c) {
-    long double by = 0;
-    if (!parse_long_double(c.args[2], by)) return c.out.error("ERR value is not a valid float");
+    // Redis's order: the key's type, its value, then the increment.
     bool wrong = false;
     entry* e = string_entry(c, c.args[1], wrong);
     if (wrong) return reply_wrong_type(c.out);
     long double current = 0;
     if (e && !parse_long_double(e->val.str(), current))
         return c.out.error("ERR value is not a valid float");
+    long double by = 0;
+    if (!parse_long_double(c.args[2], by)) return c.out.error("ERR value is not a valid float");
     long double next = current + by;
     if (std::isnan(next) || std::isinf(next))
         return c.out.error("ERR increment would produce NaN or Infinity");
@@ -330,6 +335,108 @@ void setrange(command_context& c) {
     c.out.integer(static_cast<long long>(s.size()));
 }
 
+// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]: the longest common
+// subsequence by dynamic programming, and its matching ranges walked back from the ends, as
+// Redis reports them (ranges from the last to the first).
+void lcs(command_context& c) {
+    // Redis's order: the keys' types, then the options.
+    entry* ea = c.db().find(c.args[1], c.now_ms);
+    entry* eb = c.db().find(c.args[2], c.now_ms);
+    if ((ea && ea->val.type() != value_type::string) ||
+        (eb && eb->val.type() != value_type::string))
+        return c.out.error("ERR The specified keys must contain string values");
+    bool want_len = false, want_idx = false, with_match_len = false;
+    long long min_match_len = 0;
+    for (std::size_t i = 3; i < c.args.size(); ++i) {
+        std::string_view a = c.args[i];
+        if (iequals(a, "len")) {
+            want_len = true;
+        } else if (iequals(a, "idx")) {
+            want_idx = true;
+        } else if (iequals(a, "withmatchlen")) {
+            with_match_len = true;
+        } else if (iequals(a, "minmatchlen") && i + 1 < c.args.size()) {
+            if (!parse_integer(c.args[++i], min_match_len)) return reply_not_integer(c.out);
+            if (min_match_len < 0) min_match_len = 0;
+        } else {
+            return reply_syntax_error(c.out);
+        }
+    }
+    if (want_len && want_idx)
+        return c.out.error("ERR If you want both the length and indexes, please just use IDX.");
+    std::string_view a = ea ? std::string_view(ea->val.str()) : std::string_view();
+    std::string_view b = eb ? std::string_view(eb->val.str()) : std::string_view();
+    const std::size_t alen = a.size(), blen = b.size();
+    if ((alen + 1) * (blen + 1) * sizeof(std::uint32_t) > c.srv.cfg().proto_max_bulk_len())
+        return c.out.error(
+            "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+    std::vector<std::uint32_t> table((alen + 1) * (blen + 1), 0);
+    auto at = [&](std::size_t i, std::size_t j) -> std::uint32_t& {
+        return table[j * (alen + 1) + i];
+    };
+    for (std::size_t j = 1; j <= blen; ++j)
+        for (std::size_t i = 1; i <= alen; ++i)
+            at(i, j) =
+                a[i - 1] == b[j - 1] ? at(i - 1, j - 1) + 1 : std::max(at(i - 1, j), at(i, j - 1));
+    const std::uint32_t length = at(alen, blen);
+    if (want_len) return c.out.integer(length);
+    std::string sequence(length, '\0');
+    std::string ranges;
+    resp::reply range_out(ranges, c.out.protocol());
+    std::size_t range_count = 0;
+    std::size_t i = alen, j = blen, idx = length;
+    std::size_t a_start = alen, a_end = 0, b_start = 0, b_end = 0; // a_start == alen: none
+    while (i > 0 && j > 0) {
+        bool emit = false;
+        if (a[i - 1] == b[j - 1]) {
+            sequence[idx - 1] = a[i - 1];
+            if (a_start == alen) {
+                a_start = a_end = i - 1;
+                b_start = b_end = j - 1;
+            } else if (a_start == i && b_start == j) {
+                --a_start; // the range grows backwards while contiguous
+                --b_start;
+            } else {
+                emit = true;
+            }
+            if (a_start == 0 || b_start == 0) emit = true;
+            --idx;
+            --i;
+            --j;
+        } else {
+            if (at(i - 1, j) > at(i, j - 1))
+                --i;
+            else
+                --j;
+            if (a_start != alen) emit = true;
+        }
+        if (emit) {
+            std::size_t match_len = a_end - a_start + 1;
+            if (min_match_len == 0 || match_len >= static_cast<std::size_t>(min_match_len)) {
+                if (want_idx) {
+                    range_out.array(with_match_len ? 3 : 2);
+                    range_out.array(2);
+                    range_out.integer(static_cast<long long>(a_start));
+                    range_out.integer(static_cast<long long>(a_end));
+                    range_out.array(2);
+                    range_out.integer(static_cast<long long>(b_start));
+                    range_out.integer(static_cast<long long>(b_end));
+                    if (with_match_len) range_out.integer(static_cast<long long>(match_len));
+                }
+                ++range_count;
+            }
+            a_start = alen;
+        }
+    }
+    if (!want_idx) return c.out.bulk(sequence);
+    c.out.map(2);
+    c.out.bulk("matches");
+    c.out.array(range_count);
+    c.out.bytes().append(ranges);
+    c.out.bulk("len");
+    c.out.integer(length);
+}
+
 } // namespace
 
 void register_string_commands(command_table& t) {
@@ -356,6 +463,7 @@ void register_string_commands(command_table& t) {
     add({"getrange", 4, cmd_readonly, 1, 1, 1, getrange});
     add({"substr", 4, cmd_readonly, 1, 1, 1, getrange});
     add({"setrange", 4, cmd_write, 1, 1, 1, setrange});
+    add({"lcs", -3, cmd_readonly, 1, 2, 1, lcs});
 }
 
 } // namespace corio_redis

@@ -1,0 +1,189 @@
+// One client connection's session: the parsed batch, the client's state, and how its
+// commands reach the shards (hop.hpp). The pieces live in session*.cpp by concern: the read
+// loop and placement (session.cpp), multi-shard commands (session_multi_shard.cpp), MULTI/
+// EXEC/WATCH (session_transactions.cpp), SCAN (session_scan.cpp) and blocking pops
+// (session_blocking.cpp).
+#pragma once
+
+#include "hop.hpp"
+#include "resp/request_parser.hpp"
+#include "server.hpp"
+
+#include <deque>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace corio_redis::detail {
+
+struct parsed_command {
+    std::size_t first_arg = 0, arg_count = 0;
+    const std::string_view* argv = nullptr; // set once the batch's argument list stops growing
+    const command_spec* spec = nullptr;
+    std::size_t target = 0; // shard index; see target_* below
+};
+constexpr std::size_t target_here = static_cast<std::size_t>(-1);  // the client's own loop
+constexpr std::size_t target_split = static_cast<std::size_t>(-2); // keys on several shards
+
+/// Redis's reply for a command it does not know.
+void unknown_command(resp::reply& out, std::span<const std::string_view> args);
+/// True if argc fits the spec's arity.
+bool arity_ok(const command_spec& spec, std::size_t argc);
+
+class session {
+public:
+    session(server& srv, corio::connection& conn)
+        : srv_(srv), conn_(conn), out_(out_bytes_, 2),
+          here_(conn.owner().index() % srv.shard_count()) {
+        client_.id = srv.next_client_id();
+        client_.authenticated = srv.cfg().requirepass().empty();
+        limits_.max_bulk_len = srv.cfg().proto_max_bulk_len();
+    }
+
+    corio::task<> run();
+
+private:
+    static std::span<const std::string_view> args_of(const parsed_command& c) {
+        return {c.argv, c.arg_count};
+    }
+
+    // Looks each command up and decides where it runs; replies at once for the ones that
+    // fail before running (unknown, arity, NOAUTH), marking them done (spec null).
+    void classify(parsed_command& c) {
+        auto args = args_of(c);
+        const command_spec* spec = srv_.lookup(args[0]);
+        if (!spec) return;
+        c.spec = spec;
+        if (!arity_ok(*spec, args.size())) return;
+        if (spec->flags & cmd_all_shards) {
+            c.target = srv_.shard_count() == 1 ? target_here : target_split;
+            return;
+        }
+        if (spec->flags & (cmd_connection | cmd_keyless) ||
+            (spec->first_key <= 0 && spec->numkeys_at <= 0)) {
+            c.target = target_here;
+            return;
+        }
+        std::size_t first = SIZE_MAX;
+        bool split = false;
+        for_each_key(*spec, args, [&](std::string_view key) {
+            std::size_t s = srv_.shard_of(key);
+            if (first == SIZE_MAX)
+                first = s;
+            else if (s != first)
+                split = true;
+        });
+        c.target = split ? target_split : first;
+    }
+
+    // Runs one command whose checks passed, on the shard that is running now.
+    void execute(const parsed_command& c, shard* home, std::int64_t now) {
+        if (c.spec->flags & cmd_all_shards && c.spec->flags & cmd_write && home->watch_count)
+            for (std::size_t d = 0; d < home->dbs.size(); ++d)
+                if (c.spec->name == "flushall" || d == client_.db) home->touch_existing(d, now);
+        command_context ctx{args_of(c), client_, srv_, home, out_, now};
+        c.spec->fn(ctx);
+        srv_.total_commands.fetch_add(1, std::memory_order_relaxed);
+        if (c.spec->flags & cmd_write && (home->watch_count != 0 || home->blocked_count != 0))
+            for_each_key(*c.spec, args_of(c), [&](std::string_view key) {
+                home->touch(client_.db, key);
+                serve_blocked(*home, client_.db, key, now, srv_.shard_count());
+            });
+    }
+
+    // ---- transactions (MULTI/EXEC/DISCARD/WATCH/UNWATCH) --------------------------
+
+    // What runs at once even between MULTI and EXEC (Redis's list).
+    static bool runs_inside_multi(const parsed_command& c) {
+        if (!c.spec) return false;
+        std::string_view n = c.spec->name;
+        return n == "exec" || n == "discard" || n == "multi" || n == "watch" || n == "quit" ||
+               n == "reset";
+    }
+
+    void queue(const parsed_command& c) {
+        auto args = args_of(c);
+        multi_.commands.emplace_back(args.begin(), args.end());
+        out_.queued();
+    }
+
+    corio::task<> transaction_command(const parsed_command& c);
+    corio::task<> run_scan(const parsed_command& c);
+    corio::task<> run_blocking(const parsed_command& c);
+    corio::task<> exec();
+    corio::task<> watch(std::span<const std::string_view> keys);
+    void unwatch();
+
+    // Replies for a command that cannot run (unknown, wrong arity, not authenticated);
+    // false if it can.
+    bool reject(const parsed_command& c) {
+        auto args = args_of(c);
+        if (!c.spec) {
+            unknown_command(out_, args);
+            return true;
+        }
+        // Key-value pairs (MSET): an odd count is an arity error too, before any split.
+        if (!arity_ok(*c.spec, args.size()) ||
+            (c.spec->key_step > 1 && c.spec->last_key < 0 && c.spec->first_key > 0 &&
+             (args.size() - static_cast<std::size_t>(c.spec->first_key)) %
+                     static_cast<std::size_t>(c.spec->key_step) !=
+                 0)) {
+            reply_wrong_arity(out_, c.spec->name);
+            return true;
+        }
+        if (!client_.authenticated && !(c.spec->flags & cmd_noauth)) {
+            out_.error("NOAUTH Authentication required.");
+            return true;
+        }
+        return false;
+    }
+
+    corio::task<> run_commands(std::vector<parsed_command>& batch);
+
+    // A command whose keys live on several shards: each shard runs it on its own keys
+    // (in shard order), and the per-shard replies are merged (command_spec::fn is given the
+    // sub-list of arguments for that shard).
+    corio::task<> run_split(const parsed_command& c);
+    // A multi-shard command that reads on one shard and writes on another (RENAME, SMOVE,
+    // the STORE forms): its keys' entries are copied into a private shard, the command runs
+    // there, and the results are written back, all while the shards are held.
+    corio::task<> run_gathered(const parsed_command& c);
+
+    // Releases shards taken by a multi-shard operation (this loop's at once, the others by
+    // a post, which lands before anything this session sends there later).
+    void release(const std::vector<std::size_t>& held) {
+        if (tx_) return; // inside EXEC: it releases everything at its end
+        for (std::size_t s : held) {
+            shard& sh = srv_.shard_at(s);
+            if (s == here_)
+                sh.release();
+            else
+                sh.loop.post([&sh] { sh.release(); });
+        }
+    }
+
+    server& srv_;
+    corio::connection& conn_;
+    client_state client_;
+    std::string out_bytes_;
+    resp::reply out_;
+    std::size_t here_;
+    resp::parser_limits limits_;
+    std::vector<std::string_view> args_;
+    std::deque<std::string> owned_;
+    std::vector<parsed_command> batch_;
+
+    // The multi-shard operation this session's commands run under (EXEC's), or 0.
+    std::uint64_t tx_ = 0;
+    struct {
+        bool active = false; // between MULTI and EXEC/DISCARD
+        bool abort = false;  // a command failed to queue: EXEC says EXECABORT
+        std::vector<std::vector<std::string>> commands;
+    } multi_;
+    watch_flag watch_dirty_; // made by the first WATCH; null when nothing is watched
+    std::vector<std::pair<std::size_t, std::string>> watched_; // (database, key)
+};
+
+} // namespace corio_redis::detail
