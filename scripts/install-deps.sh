@@ -10,6 +10,7 @@ packages=(
   libssl-dev openssl ca-certificates liburing-dev
   curl cmake
   procps util-linux
+  redis-server redis-tools python3 python3-redis
 )
 # --perf: what the benchmarks in perf/ use besides (syscall counts, charts).
 if [[ ${1:-} == --perf ]]; then

@@ -62,9 +62,31 @@ run_consumer() {
   fi
 }
 
+# run_redis_diff DIR: the differential tests (tests/redis/run_diff.py): the same command
+# sequences and seeded random ones sent to Debian's redis-server and to DIR's corio-redis
+# (one loop per core, so keys land on different shards), replies compared.
+REDIS_FAMILIES=connection,protocol,strings,keys,expire,lists,hashes,sets,transactions
+run_redis_diff() {
+  local out line
+  echo "== redis differential tests against $1/samples/redis/corio-redis"
+  out=$(timeout 900 /usr/bin/python3 tests/redis/run_diff.py \
+    --corio-bin "$PWD/$1/samples/redis/corio-redis" --families "$REDIS_FAMILIES" \
+    --random-batches "${REDIS_RANDOM_BATCHES:-4}" 2>&1)
+  echo "$out" | grep -vE '^PASS ' | tail -n 40
+  line=$(echo "$out" | grep -E '^redis-diff: [0-9]+ passed, [0-9]+ failed' | tail -1)
+  if [[ -n $line ]]; then
+    passed=$((passed + $(echo "$line" | sed -E 's/redis-diff: ([0-9]+) passed.*/\1/')))
+    failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
+  else
+    echo "!! redis differential tests ended without a summary"
+    failed=$((failed + 1))
+  fi
+}
+
 if build build --buildtype=release; then
   run_suite build
   run_consumer build
+  run_redis_diff build
 else
   echo "!! release build failed"; failed=$((failed + 1))
 fi
@@ -74,6 +96,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 if build build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false; then
   run_suite build-asan
+  REDIS_RANDOM_BATCHES=2 run_redis_diff build-asan
 else
   echo "!! sanitizer build failed"; failed=$((failed + 1))
 fi
