@@ -81,6 +81,8 @@ corio::task<> session::run() {
         if (client_.close_after_reply) break;
         if (conn_.inbound_buffered() > srv_.cfg().client_query_buffer_limit()) break;
     }
+    if (subscribed()) co_await unsubscribe_all_silently();
+    unwatch();
 }
 
 corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
@@ -108,6 +110,32 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
             continue;
         }
         if (reject(c)) {
+            ++i;
+            continue;
+        }
+        if (client_.protocol == 2 && subscribed() && !allowed_when_subscribed(c.spec->name)) {
+            out_.error("ERR Can't execute '" + std::string(c.spec->name) +
+                       "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
+                       "allowed in this context");
+            ++i;
+            continue;
+        }
+        if (c.spec->name == "ping" && subscribed() && client_.protocol == 2) {
+            auto args = args_of(c);
+            out_.array(2); // RESP2 subscribers get PING's answer in message form
+            out_.bulk("pong");
+            out_.bulk(args.size() > 1 ? args[1] : std::string_view());
+            ++i;
+            continue;
+        }
+        if (c.spec->name == "reset") {
+            // RESET also ends a MULTI, every WATCH and every subscription.
+            multi_ = {};
+            unwatch();
+            if (subscribed()) co_await unsubscribe_all_silently();
+        }
+        if (c.spec->flags & cmd_pubsub) {
+            co_await pubsub_command(c);
             ++i;
             continue;
         }

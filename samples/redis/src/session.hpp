@@ -112,6 +112,13 @@ private:
     corio::task<> transaction_command(const parsed_command& c);
     corio::task<> run_scan(const parsed_command& c);
     corio::task<> run_blocking(const parsed_command& c);
+
+    // ---- pub/sub (session_pubsub.cpp) -----------------------------------------------
+    corio::task<> pubsub_command(const parsed_command& c);
+    corio::task<> change_subscription(bool pattern, bool add, std::string_view name);
+    corio::task<> unsubscribe_all_silently();
+    static bool allowed_when_subscribed(std::string_view name);
+    bool subscribed() const noexcept { return !channels_.empty() || !patterns_.empty(); }
     corio::task<> exec();
     corio::task<> watch(std::span<const std::string_view> keys);
     void unwatch();
@@ -182,6 +189,8 @@ private:
         bool abort = false;  // a command failed to queue: EXEC says EXECABORT
         std::vector<std::vector<std::string>> commands;
     } multi_;
+    subscriber_ptr me_;                            // made by the first subscription
+    std::vector<std::string> channels_, patterns_; // in subscription order
     watch_flag watch_dirty_; // made by the first WATCH; null when nothing is watched
     std::vector<std::pair<std::size_t, std::string>> watched_; // (database, key)
 };

@@ -4,6 +4,7 @@
 
 #include "blocking.hpp"
 #include "db/database.hpp"
+#include "pubsub.hpp"
 
 #include <corio/loop.hpp>
 
@@ -40,6 +41,8 @@ struct shard {
     corio::loop& loop;
     std::vector<db::database> dbs;
     std::uint64_t expired_keys = 0; // stats: keys removed by active expiry
+
+    pubsub_registry pubsub;
 
     // Clients blocked on list keys, per database, and how many registrations in all.
     std::vector<blocked_map> blocked;

@@ -193,6 +193,13 @@ void register_connection_commands(command_table& t) {
     t.emplace("discard", command_spec{"discard", 1, tx, 0, 0, 0, none});
     t.emplace("watch", command_spec{"watch", -2, tx, 1, -1, 1, none});
     t.emplace("unwatch", command_spec{"unwatch", 1, tx, 0, 0, 0, none});
+    constexpr std::uint32_t ps = cmd_pubsub | cmd_connection;
+    t.emplace("subscribe", command_spec{"subscribe", -2, ps, 0, 0, 0, none});
+    t.emplace("unsubscribe", command_spec{"unsubscribe", -1, ps, 0, 0, 0, none});
+    t.emplace("psubscribe", command_spec{"psubscribe", -2, ps, 0, 0, 0, none});
+    t.emplace("punsubscribe", command_spec{"punsubscribe", -1, ps, 0, 0, 0, none});
+    t.emplace("publish", command_spec{"publish", 3, ps | cmd_fast, 0, 0, 0, none});
+    t.emplace("pubsub", command_spec{"pubsub", -2, ps, 0, 0, 0, none});
 }
 
 } // namespace corio_redis
