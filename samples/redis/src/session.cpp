@@ -161,7 +161,7 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
             if (client_.close_after_reply) co_return;
             continue;
         }
-        if (c.target == here_ && srv_.shard_at(here_).open_to(tx_)) {
+        if (c.target == here_ && can_run(srv_.shard_at(here_), c)) {
             execute(c, &srv_.shard_at(here_), unix_ms());
             ++i;
             continue;
@@ -178,7 +178,8 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
         while (end < batch.size() && batch[end].target == c.target) ++end;
         shard& s = srv_.shard_at(c.target);
         auto work = [&, i, end] {
-            if (!s.open_to(tx_)) return false;
+            for (std::size_t k = i; k < end; ++k)
+                if (!can_run(s, batch[k])) return false;
             std::int64_t now = unix_ms();
             for (std::size_t k = i; k < end; ++k) {
                 if (!reject(batch[k])) execute(batch[k], &s, now);

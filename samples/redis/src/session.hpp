@@ -9,6 +9,7 @@
 #include "resp/request_parser.hpp"
 #include "server.hpp"
 
+#include <array>
 #include <deque>
 #include <span>
 #include <string>
@@ -160,15 +161,28 @@ private:
 
     // Releases shards taken by a multi-shard operation (this loop's at once, the others by
     // a post, which lands before anything this session sends there later).
-    void release(const std::vector<std::size_t>& held) {
+    void release(const std::vector<std::size_t>& held, std::uint64_t tx) {
         if (tx_) return; // inside EXEC: it releases everything at its end
         for (std::size_t s : held) {
             shard& sh = srv_.shard_at(s);
             if (s == here_)
-                sh.release();
+                sh.release(tx);
             else
-                sh.loop.post([&sh] { sh.release(); });
+                sh.loop.post([&sh, tx] { sh.release(tx); });
         }
+    }
+
+    // May command c run on shard s now (its keys not locked by another operation)?
+    bool can_run(const shard& s, const parsed_command& c) const {
+        if (!c.spec) return true;
+        if (c.spec->flags & cmd_all_shards) return s.all_free(tx_);
+        if (s.owner != 0 && s.owner != tx_) return false;
+        if (s.key_locks.empty()) return true;
+        bool free = true;
+        for_each_key(*c.spec, args_of(c), [&](std::string_view key) {
+            if (free && !s.keys_free(std::array<std::string_view, 1>{key}, tx_)) free = false;
+        });
+        return free;
     }
 
     server& srv_;

@@ -8,6 +8,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -125,12 +126,14 @@ corio::task<> session::run_blocking(const parsed_command& c) {
     if (state->is_move && srv_.shard_of(state->destination) != srv_.shard_of(keys[0])) {
         shard& dsh = srv_.shard_at(srv_.shard_of(state->destination));
         auto look = [&] {
-            if (!dsh.open_to(tx_)) return false;
+            if (!dsh.keys_free(std::array<std::string_view, 1>{state->destination}, tx_))
+                return false;
             db::entry* dst = dsh.dbs[state->db].find(state->destination, unix_ms());
             destination_wrong = dst && dst->val.type() != db::value_type::list;
             return true;
         };
-        if (dsh.index == here_ && dsh.open_to(tx_))
+        if (dsh.index == here_ &&
+            dsh.keys_free(std::array<std::string_view, 1>{state->destination}, tx_))
             look();
         else
             co_await run_on(dsh, look);
@@ -145,7 +148,8 @@ corio::task<> session::run_blocking(const parsed_command& c) {
     for (auto key : keys) {
         shard& sh = srv_.shard_at(srv_.shard_of(key));
         auto visit = [&] {
-            if (!sh.open_to(tx_)) return false;
+            if (!sh.keys_free(std::array<std::string_view, 2>{key, state->destination}, tx_))
+                return false;
             if (state->claimed.load()) return true;
             std::int64_t now = unix_ms();
             auto& d = sh.dbs[state->db];
@@ -196,7 +200,8 @@ corio::task<> session::run_blocking(const parsed_command& c) {
             }
             return true;
         };
-        if (sh.index == here_ && sh.open_to(tx_))
+        if (sh.index == here_ &&
+            sh.keys_free(std::array<std::string_view, 2>{key, state->destination}, tx_))
             visit();
         else
             co_await run_on(sh, visit);
@@ -285,7 +290,8 @@ corio::task<> session::run_blocking(const parsed_command& c) {
         std::string element = std::move(reply);
         shard& sh = srv_.shard_at(srv_.shard_of(state->destination));
         auto push = [&] {
-            if (!sh.open_to(tx_)) return false;
+            if (!sh.keys_free(std::array<std::string_view, 1>{state->destination}, tx_))
+                return false;
             std::int64_t now = unix_ms();
             auto& d = sh.dbs[state->db];
             bool created = false;
@@ -301,7 +307,8 @@ corio::task<> session::run_blocking(const parsed_command& c) {
             serve_blocked(sh, state->db, state->destination, now, shards);
             return true;
         };
-        if (sh.index == here_ && sh.open_to(tx_))
+        if (sh.index == here_ &&
+            sh.keys_free(std::array<std::string_view, 1>{state->destination}, tx_))
             push();
         else
             co_await run_on(sh, push);

@@ -62,9 +62,13 @@ corio::task<> session::run_split(const parsed_command& c) {
         sub_bytes.clear();
         resp::reply sub_out(sub_bytes, client_.protocol);
         shard& target = srv_.shard_at(s);
+        std::vector<std::string_view> part_keys; // this shard's keys, to lock
+        for (std::size_t p : positions[s]) part_keys.push_back(args[p]);
+        auto take = [&] {
+            return every_shard ? target.lock_all(tx) : target.lock_keys(part_keys, tx);
+        };
         auto work = [&] {
-            if (!target.open_to(tx)) return false;
-            target.owner = tx;
+            if (!take()) return false;
             std::int64_t now = unix_ms();
             if (every_shard && spec.flags & cmd_write && target.watch_count != 0) {
                 for (std::size_t d = 0; d < target.dbs.size(); ++d)
@@ -81,7 +85,7 @@ corio::task<> session::run_split(const parsed_command& c) {
             }
             return true;
         };
-        if (s == here_ && target.open_to(tx))
+        if (s == here_ && (every_shard ? target.all_free(tx) : target.keys_free(part_keys, tx)))
             work();
         else
             co_await run_on(target, work);
@@ -89,7 +93,7 @@ corio::task<> session::run_split(const parsed_command& c) {
         std::string_view r = sub_bytes;
         if (!r.empty() && r[0] == '-') { // an error from any shard is the reply
             out_.bytes().append(r);
-            release(held);
+            release(held, tx);
             co_return;
         }
         switch (spec.split) {
@@ -126,7 +130,7 @@ corio::task<> session::run_split(const parsed_command& c) {
             if (r != "$-1\r\n" && r != "_\r\n") {
                 out_.bytes().append(r);
                 srv_.total_commands.fetch_add(1, std::memory_order_relaxed);
-                release(held);
+                release(held, tx);
                 co_return;
             }
             break;
@@ -156,7 +160,7 @@ corio::task<> session::run_split(const parsed_command& c) {
     case split_kind::none:
         break;
     }
-    release(held);
+    release(held, tx);
     srv_.total_commands.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -178,8 +182,7 @@ corio::task<> session::run_gathered(const parsed_command& c) {
         if (keys_of[s].empty()) continue;
         shard& sh = srv_.shard_at(s);
         auto take = [&] {
-            if (!sh.open_to(tx)) return false;
-            sh.owner = tx;
+            if (!sh.lock_keys(keys_of[s], tx)) return false;
             for (auto key : keys_of[s]) {
                 for (std::size_t d = 0; d < dbs; ++d) {
                     if (db::entry* e = sh.dbs[d].find(key, now)) {
@@ -190,7 +193,7 @@ corio::task<> session::run_gathered(const parsed_command& c) {
             }
             return true;
         };
-        if (s == here_ && sh.open_to(tx))
+        if (s == here_ && sh.keys_free(keys_of[s], tx))
             take();
         else
             co_await run_on(sh, take);
@@ -217,7 +220,7 @@ corio::task<> session::run_gathered(const parsed_command& c) {
                     }
                 }
             }
-            if (!tx_) sh.release(); // inside EXEC, EXEC releases
+            if (!tx_) sh.release(tx); // inside EXEC, EXEC releases
             return true;
         };
         if (s == here_)

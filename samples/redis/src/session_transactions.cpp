@@ -109,35 +109,35 @@ corio::task<> session::exec() {
         for (auto& a : q) views.push_back(a);
         cmds.push_back(pc);
     }
+    // What each shard must give this EXEC: its keys, or all of it (keyspace-wide commands).
+    std::vector<std::vector<std::string_view>> keys_on(srv_.shard_count());
     std::vector<bool> needed(srv_.shard_count(), false);
+    bool whole = false;
     for (auto& pc : cmds) {
         pc.argv = views.data() + pc.first_arg;
         const command_spec* spec = srv_.lookup(pc.argv[0]);
         if (!spec) continue;
         if (spec->flags & cmd_all_shards)
-            needed.assign(needed.size(), true);
+            whole = true;
         else
-            for_each_key(*spec, args_of(pc),
-                         [&](std::string_view key) { needed[srv_.shard_of(key)] = true; });
+            for_each_key(*spec, args_of(pc), [&](std::string_view key) {
+                std::size_t s = srv_.shard_of(key);
+                needed[s] = true;
+                keys_on[s].push_back(key);
+            });
     }
+    if (whole) needed.assign(needed.size(), true);
     const std::uint64_t tx = srv_.next_operation_id();
     std::vector<std::size_t> held;
     for (std::size_t s = 0; s < needed.size(); ++s) {
         if (!needed[s]) continue;
         shard& sh = srv_.shard_at(s);
-        auto take = [&] {
-            if (!sh.open_to(tx)) return false;
-            sh.owner = tx;
-            return true;
-        };
-        if (s == here_ && sh.open_to(tx))
-            take();
-        else
-            co_await run_on(sh, take);
+        auto take = [&] { return whole ? sh.lock_all(tx) : sh.lock_keys(keys_on[s], tx); };
+        if (s != here_ || !take()) co_await run_on(sh, take);
         held.push_back(s);
     }
     if (watch_dirty_ && watch_dirty_->load()) {
-        release(held);
+        release(held, tx);
         unwatch();
         out_.null_array();
         co_return;
@@ -146,7 +146,7 @@ corio::task<> session::exec() {
     tx_ = tx;
     co_await run_commands(cmds);
     tx_ = 0;
-    release(held);
+    release(held, tx);
     unwatch();
 }
 

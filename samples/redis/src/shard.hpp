@@ -76,17 +76,51 @@ struct shard {
         }
     }
 
-    // The multi-shard operation holding this shard (0: none). Operations take the shards
-    // they touch in ascending index order and release them all at the end (strict two-phase
-    // locking, docs/redis.md): no one sees half of one, and no two wait in a cycle.
-    std::uint64_t owner = 0;
+    // Multi-shard operations (docs/redis.md) lock the keys they touch here, or the whole
+    // shard for keyspace-wide commands; they take shards in ascending index order and
+    // release them all at the end (strict two-phase locking): no one sees half of one, and
+    // no two wait for each other in a cycle. Work that finds its keys locked waits in
+    // `waiters` and runs again on the next release. Key locks ignore the database (a key
+    // name locked in one locks it in all): simpler, and only ever over-cautious.
+    std::uint64_t owner = 0; // an operation holding the whole shard (0: none)
+    std::unordered_map<std::string, std::uint64_t, db::string_hash, std::equal_to<>> key_locks;
     std::deque<std::unique_ptr<shard_waiter>> waiters;
 
-    /// True if work of operation `tx` (0: a plain command) may run here now.
-    bool open_to(std::uint64_t tx) const noexcept { return owner == 0 || owner == tx; }
-    /// Releases the shard and runs what waited for it, in order (on this shard's loop).
-    void release() {
-        owner = 0;
+    /// May work of operation `tx` (0: a plain command) touching `keys` run now?
+    template <class Keys>
+    bool keys_free(const Keys& keys, std::uint64_t tx) const {
+        if (owner != 0 && owner != tx) return false;
+        if (key_locks.empty()) return true;
+        for (std::string_view k : keys) {
+            auto it = key_locks.find(k);
+            if (it != key_locks.end() && it->second != tx) return false;
+        }
+        return true;
+    }
+    /// May work of `tx` touching the whole keyspace (KEYS, FLUSHALL) run now?
+    bool all_free(std::uint64_t tx) const {
+        if (owner != 0 && owner != tx) return false;
+        for (const auto& [k, o] : key_locks)
+            if (o != tx) return false;
+        return true;
+    }
+    /// Locks `keys` for `tx`, all or none; false if one is another operation's.
+    template <class Keys>
+    bool lock_keys(const Keys& keys, std::uint64_t tx) {
+        if (!keys_free(keys, tx)) return false;
+        for (std::string_view k : keys) key_locks.emplace(std::string(k), tx);
+        return true;
+    }
+    /// Holds the whole shard for `tx`; false while anyone else holds any of it.
+    bool lock_all(std::uint64_t tx) {
+        if (!all_free(tx)) return false;
+        owner = tx;
+        return true;
+    }
+    /// Releases everything `tx` holds here and runs what waited, in order (shard loop).
+    void release(std::uint64_t tx) {
+        std::erase_if(key_locks, [tx](const auto& kv) { return kv.second == tx; });
+        if (owner == tx) owner = 0;
         auto waiting = std::move(waiters);
         waiters.clear();
         for (auto& w : waiting) {
