@@ -68,7 +68,19 @@ void info(command_context& c) {
     }
     if (all || section == "replication")
         text += "# Replication\r\nrole:master\r\nconnected_slaves:0\r\n\r\n";
-    if (all || section == "keyspace") text += "# Keyspace\r\n";
+    if (all || section == "keyspace") {
+        text += "# Keyspace\r\n";
+        for (std::size_t d = 0; d < srv.cfg().databases(); ++d) {
+            std::size_t keys = 0, expires = 0;
+            for (std::size_t s = 0; s < srv.shard_count(); ++s) {
+                keys += srv.shard_at(s).dbs[d].size_seen();
+                expires += srv.shard_at(s).dbs[d].expiring_seen();
+            }
+            if (keys)
+                text += fmt::format("db{}:keys={},expires={},avg_ttl=0\r\n", d, keys, expires);
+        }
+        text += "\r\n";
+    }
     if (!text.empty() && text.ends_with("\r\n\r\n")) text.resize(text.size() - 2);
     c.out.bulk(text);
 }

@@ -37,6 +37,7 @@ entry* database::find(std::string_view key, std::int64_t now_ms) {
     if (it->second.expire_at != 0 && it->second.expire_at <= now_ms) {
         --expiring_;
         map_.erase(it);
+        publish_counts();
         return nullptr;
     }
     return &it->second;
@@ -48,7 +49,9 @@ entry& database::find_or_create(std::string_view key, std::int64_t now_ms, bool&
         return *e;
     }
     created = true;
-    return map_.emplace(std::string(key), entry{}).first->second;
+    entry& e = map_.emplace(std::string(key), entry{}).first->second;
+    publish_counts();
+    return e;
 }
 
 entry& database::put(std::string_view key, value val, std::int64_t now_ms, bool keep_ttl) {
@@ -58,6 +61,7 @@ entry& database::put(std::string_view key, value val, std::int64_t now_ms, bool 
     if (!keep_ttl && e.expire_at != 0) {
         e.expire_at = 0;
         --expiring_;
+        publish_counts();
     }
     return e;
 }
@@ -67,6 +71,7 @@ bool database::erase(std::string_view key) {
     if (it == map_.end()) return false;
     if (it->second.expire_at != 0) --expiring_;
     map_.erase(it);
+    publish_counts();
     return true;
 }
 
@@ -74,11 +79,13 @@ void database::set_expiry(entry& e, std::int64_t at_ms) {
     if (e.expire_at == 0 && at_ms != 0) ++expiring_;
     if (e.expire_at != 0 && at_ms == 0) --expiring_;
     e.expire_at = at_ms;
+    publish_counts();
 }
 
 void database::clear() {
     map_.clear();
     expiring_ = 0;
+    publish_counts();
     cursor_ = 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include "value.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -25,6 +26,12 @@ public:
     void set_expiry(entry& e, std::int64_t at_ms);
 
     std::size_t size() const noexcept { return map_.size(); }
+    /// The key and expiry counts as of this database's last change, for INFO's keyspace
+    /// section on another loop (any thread).
+    std::size_t size_seen() const noexcept { return size_seen_.load(std::memory_order_relaxed); }
+    std::size_t expiring_seen() const noexcept {
+        return expiring_seen_.load(std::memory_order_relaxed);
+    }
     std::size_t expiring() const noexcept { return expiring_; }
     void clear();
     map_type& entries() noexcept { return map_; }
@@ -34,9 +41,15 @@ public:
     std::size_t expire_some(std::int64_t now_ms, std::size_t samples);
 
 private:
+    void publish_counts() noexcept {
+        size_seen_.store(map_.size(), std::memory_order_relaxed);
+        expiring_seen_.store(expiring_, std::memory_order_relaxed);
+    }
+
     map_type map_;
     std::size_t expiring_ = 0; // entries with an expiry
-    std::size_t cursor_ = 0;   // next bucket expire_some looks at
+    std::atomic<std::size_t> size_seen_{0}, expiring_seen_{0};
+    std::size_t cursor_ = 0; // next bucket expire_some looks at
 };
 
 } // namespace corio_redis::db
