@@ -21,6 +21,7 @@ server::server(corio::engine& engine, config& cfg) : engine_(engine), cfg_(cfg) 
     register_list_commands(commands_);
     register_hash_commands(commands_);
     register_set_commands(commands_);
+    register_bitmap_commands(commands_);
 }
 
 const command_spec* server::lookup(std::string_view name) const {

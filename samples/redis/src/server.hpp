@@ -29,6 +29,7 @@ void register_server_commands(command_table& t);
 void register_list_commands(command_table& t);
 void register_hash_commands(command_table& t);
 void register_set_commands(command_table& t);
+void register_bitmap_commands(command_table& t);
 
 class server {
 public:

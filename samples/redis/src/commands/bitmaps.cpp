@@ -258,8 +258,9 @@ void bitpos(command_context& c) {
     long long pos = -1;
     bool found = false;
     if (first_mask) {
-        unsigned char b = want ? (p[start] & ~first_mask) : (p[start] | first_mask);
-        if (last_mask && bytes == 1) b = want ? (b & ~last_mask) : (b | last_mask);
+        auto b = static_cast<unsigned char>(want ? p[start] & ~first_mask : p[start] | first_mask);
+        if (last_mask && bytes == 1)
+            b = static_cast<unsigned char>(want ? b & ~last_mask : b | last_mask);
         pos = first_bit(&b, 1, want);
         if (bytes == 1 || (pos != -1 && pos != 8)) {
             found = true;
@@ -281,7 +282,7 @@ void bitpos(command_context& c) {
         }
     }
     if (!found) {
-        unsigned char b = want ? (p[end] & ~last_mask) : (p[end] | last_mask);
+        auto b = static_cast<unsigned char>(want ? p[end] & ~last_mask : p[end] | last_mask);
         pos = first_bit(&b, 1, want);
     }
     if (end_given && want == 0 && pos == bytes * 8) return c.out.integer(-1);
@@ -436,8 +437,8 @@ int unsigned_overflow(std::uint64_t value, std::int64_t incr, unsigned bits, ove
 // The same for a signed field (two's complement).
 int signed_overflow(std::int64_t value, std::int64_t incr, unsigned bits, overflow_kind kind,
                     std::int64_t& limit) {
-    const std::int64_t max = bits >= 64 ? std::numeric_limits<std::int64_t>::max()
-                                        : (std::int64_t{1} << (bits - 1)) - 1;
+    const std::int64_t max =
+        bits >= 64 ? std::numeric_limits<std::int64_t>::max() : (std::int64_t{1} << (bits - 1)) - 1;
     const std::int64_t min = -max - 1;
     const auto uvalue = static_cast<std::uint64_t>(value);
     const auto max_incr = static_cast<std::int64_t>(static_cast<std::uint64_t>(max) - uvalue);
