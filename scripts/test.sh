@@ -83,10 +83,30 @@ run_redis_diff() {
   fi
 }
 
+# run_redis_clients DIR: real clients against DIR's corio-redis on 4 loops (redis-py,
+# redis-cli incl. --pipe and --scan, redis-benchmark as a functional check, pub/sub and
+# blocking pops across connections, WATCH retries, an atomicity checker, bad input).
+run_redis_clients() {
+  local out line
+  echo "== redis real-client tests against $1/samples/redis/corio-redis"
+  out=$(timeout 900 /usr/bin/python3 tests/redis/clients_test.py \
+    --corio-bin "$PWD/$1/samples/redis/corio-redis" --loops 4 2>&1)
+  echo "$out" | grep -vE '^PASS ' | tail -n 40
+  line=$(echo "$out" | grep -E '^redis-clients: [0-9]+ passed, [0-9]+ failed' | tail -1)
+  if [[ -n $line ]]; then
+    passed=$((passed + $(echo "$line" | sed -E 's/redis-clients: ([0-9]+) passed.*/\1/')))
+    failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
+  else
+    echo "!! redis real-client tests ended without a summary"
+    failed=$((failed + 1))
+  fi
+}
+
 if build build --buildtype=release; then
   run_suite build
   run_consumer build
   run_redis_diff build
+  run_redis_clients build
 else
   echo "!! release build failed"; failed=$((failed + 1))
 fi

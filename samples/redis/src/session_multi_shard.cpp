@@ -187,7 +187,7 @@ corio::task<> session::run_gathered(const parsed_command& c) {
                 for (std::size_t d = 0; d < dbs; ++d) {
                     if (db::entry* e = sh.dbs[d].find(key, now)) {
                         db::entry& copy = scratch.dbs[d].put(key, e->val.clone(), now);
-                        scratch.dbs[d].set_expiry(copy, e->expire_at);
+                        scratch.dbs[d].set_expiry(key, copy, e->expire_at);
                     }
                 }
             }
@@ -210,7 +210,7 @@ corio::task<> session::run_gathered(const parsed_command& c) {
                 for (std::size_t d = 0; d < dbs; ++d) {
                     if (db::entry* e = scratch.dbs[d].find(key, now)) {
                         db::entry& dst = sh.dbs[d].put(key, std::move(e->val), now);
-                        sh.dbs[d].set_expiry(dst, e->expire_at);
+                        sh.dbs[d].set_expiry(key, dst, e->expire_at);
                     } else {
                         sh.dbs[d].erase(key);
                     }

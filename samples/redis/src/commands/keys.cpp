@@ -90,7 +90,7 @@ void expire_common(command_context& c, bool seconds, bool absolute, std::string_
         d.erase(c.args[1]); // an expiry in the past deletes the key
         return c.out.integer(1);
     }
-    d.set_expiry(*e, ms);
+    d.set_expiry(c.args[1], *e, ms);
     c.out.integer(1);
 }
 void expire(command_context& c) {
@@ -130,7 +130,7 @@ void pexpiretime(command_context& c) {
 void persist(command_context& c) {
     entry* e = c.db().find(c.args[1], c.now_ms);
     if (!e || e->expire_at == 0) return c.out.integer(0);
-    c.db().set_expiry(*e, 0);
+    c.db().set_expiry(c.args[1], *e, 0);
     c.out.integer(1);
 }
 
@@ -145,7 +145,7 @@ void rename_common(command_context& c, bool nx) {
     std::int64_t at = src->expire_at;
     d.erase(c.args[1]);
     entry& dst = d.put(c.args[2], std::move(v), c.now_ms);
-    d.set_expiry(dst, at);
+    d.set_expiry(c.args[2], dst, at);
     if (nx)
         c.out.integer(1);
     else
@@ -182,7 +182,7 @@ void copy(command_context& c) {
     auto& dst_db = c.home->dbs[target_db];
     if (dst_db.find(c.args[2], c.now_ms) && !replace) return c.out.integer(0);
     entry& dst = dst_db.put(c.args[2], src->val.clone(), c.now_ms);
-    dst_db.set_expiry(dst, src->expire_at);
+    dst_db.set_expiry(c.args[2], dst, src->expire_at);
     c.out.integer(1);
 }
 
@@ -202,7 +202,7 @@ void move(command_context& c) {
     if (dst_db.find(c.args[1], c.now_ms)) return c.out.integer(0);
     std::int64_t at = src->expire_at;
     entry& dst = dst_db.put(c.args[1], std::move(src->val), c.now_ms);
-    dst_db.set_expiry(dst, at);
+    dst_db.set_expiry(c.args[1], dst, at);
     c.db().erase(c.args[1]);
     c.home->touch(target, c.args[1]); // the session touches the source database's key
     c.out.integer(1);

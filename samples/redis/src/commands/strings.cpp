@@ -109,7 +109,7 @@ void set(command_context& c) {
             c.out.null();
     }
     entry& fresh = d.put(c.args[1], value::of_string(std::string(c.args[2])), c.now_ms, keep_ttl);
-    if (at) d.set_expiry(fresh, at);
+    if (at) d.set_expiry(c.args[1], fresh, at);
     if (!get_old) c.out.ok();
 }
 
@@ -125,7 +125,7 @@ void setex_common(command_context& c, std::string_view unit, std::string_view na
     if (!absolute_expiry(c, unit, c.args[2], name, at)) return;
     auto& d = c.db();
     entry& e = d.put(c.args[1], value::of_string(std::string(c.args[3])), c.now_ms);
-    d.set_expiry(e, at);
+    d.set_expiry(c.args[1], e, at);
     c.out.ok();
 }
 void setex(command_context& c) {
@@ -183,9 +183,9 @@ void getex(command_context& c) {
     if (at && at <= c.now_ms)
         c.db().erase(c.args[1]); // a time already past deletes the key, as in Redis
     else if (at)
-        c.db().set_expiry(*e, at);
+        c.db().set_expiry(c.args[1], *e, at);
     else if (persist)
-        c.db().set_expiry(*e, 0);
+        c.db().set_expiry(c.args[1], *e, 0);
 }
 
 void mget(command_context& c) {

@@ -1,6 +1,8 @@
 // Database operations and expiry; see database.hpp.
 #include "database.hpp"
 
+#include <vector>
+
 namespace corio_redis::db {
 
 std::string_view type_name(value_type t) noexcept {
@@ -31,11 +33,16 @@ value value::clone() const {
     return {};
 }
 
+// Heterogeneous erase is C++23: find, then erase the iterator.
+void database::forget_expiry(std::string_view key) {
+    if (auto it = expiring_.find(key); it != expiring_.end()) expiring_.erase(it);
+}
+
 entry* database::find(std::string_view key, std::int64_t now_ms) {
     auto it = map_.find(key);
     if (it == map_.end()) return nullptr;
     if (it->second.expire_at != 0 && it->second.expire_at <= now_ms) {
-        --expiring_;
+        forget_expiry(key);
         map_.erase(it);
         publish_counts();
         return nullptr;
@@ -60,7 +67,7 @@ entry& database::put(std::string_view key, value val, std::int64_t now_ms, bool 
     e.val = std::move(val);
     if (!keep_ttl && e.expire_at != 0) {
         e.expire_at = 0;
-        --expiring_;
+        forget_expiry(key);
         publish_counts();
     }
     return e;
@@ -69,42 +76,51 @@ entry& database::put(std::string_view key, value val, std::int64_t now_ms, bool 
 bool database::erase(std::string_view key) {
     auto it = map_.find(key);
     if (it == map_.end()) return false;
-    if (it->second.expire_at != 0) --expiring_;
+    if (it->second.expire_at != 0) forget_expiry(key);
     map_.erase(it);
     publish_counts();
     return true;
 }
 
-void database::set_expiry(entry& e, std::int64_t at_ms) {
-    if (e.expire_at == 0 && at_ms != 0) ++expiring_;
-    if (e.expire_at != 0 && at_ms == 0) --expiring_;
+void database::set_expiry(std::string_view key, entry& e, std::int64_t at_ms) {
+    if (e.expire_at == 0 && at_ms != 0) expiring_.emplace(key);
+    if (e.expire_at != 0 && at_ms == 0) forget_expiry(key);
     e.expire_at = at_ms;
     publish_counts();
 }
 
 void database::clear() {
-    map_.clear();
-    expiring_ = 0;
+    // Fresh tables, not clear(): a cleared table keeps its buckets (memory, and time for
+    // every later walk over them).
+    map_ = map_type{};
+    expiring_ = decltype(expiring_){};
     publish_counts();
     cursor_ = 0;
 }
 
 std::size_t database::expire_some(std::int64_t now_ms, std::size_t samples) {
-    if (expiring_ == 0 || map_.empty()) return 0;
     std::size_t deleted = 0;
-    const std::size_t buckets = map_.bucket_count();
-    for (std::size_t n = 0; n < samples; ++n) {
-        std::size_t b = cursor_++ % buckets;
-        for (auto it = map_.begin(b); it != map_.end(b);) {
-            if (it->second.expire_at != 0 && it->second.expire_at <= now_ms) {
-                std::string key = it->first; // erase by key: bucket iterators are not erasable
-                ++it;
-                erase(key);
-                ++deleted;
-            } else {
-                ++it;
+    std::vector<std::string> expired;
+    for (int round = 0; round < 16 && !expiring_.empty(); ++round) {
+        // A set emptied by expiry keeps its buckets: shrink it so walks stay short.
+        if (expiring_.bucket_count() > 64 && expiring_.size() * 8 < expiring_.bucket_count())
+            expiring_.rehash(0);
+        const std::size_t buckets = expiring_.bucket_count();
+        std::size_t looked = 0;
+        expired.clear();
+        // Whole buckets from the cursor, until `samples` keys (empty buckets count a little,
+        // so a sparse table is walked a bounded stretch per call).
+        for (std::size_t visited = 0; looked < samples && visited < samples * 20; ++visited) {
+            std::size_t b = cursor_++ % buckets;
+            for (auto it = expiring_.begin(b); it != expiring_.end(b); ++it) {
+                ++looked;
+                auto e = map_.find(*it);
+                if (e != map_.end() && e->second.expire_at <= now_ms) expired.push_back(*it);
             }
         }
+        for (auto& key : expired) erase(key);
+        deleted += expired.size();
+        if (looked == 0 || expired.size() * 4 <= looked) break; // few expired: enough
     }
     return deleted;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace corio_redis::db {
 
@@ -23,7 +24,8 @@ public:
     /// Sets key to val, dropping any expiry unless keep_ttl.
     entry& put(std::string_view key, value val, std::int64_t now_ms, bool keep_ttl = false);
     bool erase(std::string_view key);
-    void set_expiry(entry& e, std::int64_t at_ms);
+    /// Sets (or with 0 removes) the expiry of `e`, the entry of `key`.
+    void set_expiry(std::string_view key, entry& e, std::int64_t at_ms);
 
     std::size_t size() const noexcept { return map_.size(); }
     /// The key and expiry counts as of this database's last change, for INFO's keyspace
@@ -32,22 +34,26 @@ public:
     std::size_t expiring_seen() const noexcept {
         return expiring_seen_.load(std::memory_order_relaxed);
     }
-    std::size_t expiring() const noexcept { return expiring_; }
+    std::size_t expiring() const noexcept { return expiring_.size(); }
     void clear();
     map_type& entries() noexcept { return map_; }
 
-    /// Deletes up to `budget` expired keys found by sampling `samples` buckets from where
-    /// the last call stopped; returns how many it deleted.
+    /// Active expiry: looks at about `samples` keys that have a TTL (from where the last call
+    /// stopped), deletes the expired ones, and goes on while more than a quarter of those it
+    /// looked at had expired (as Redis does), for at most 16 rounds; returns the count.
     std::size_t expire_some(std::int64_t now_ms, std::size_t samples);
 
 private:
+    void forget_expiry(std::string_view key);
     void publish_counts() noexcept {
         size_seen_.store(map_.size(), std::memory_order_relaxed);
-        expiring_seen_.store(expiring_, std::memory_order_relaxed);
+        expiring_seen_.store(expiring_.size(), std::memory_order_relaxed);
     }
 
     map_type map_;
-    std::size_t expiring_ = 0; // entries with an expiry
+    // The keys that have an expiry: active expiry samples these only, so keys without a TTL
+    // (however many) do not slow it down.
+    std::unordered_set<std::string, string_hash, std::equal_to<>> expiring_;
     std::atomic<std::size_t> size_seen_{0}, expiring_seen_{0};
     std::size_t cursor_ = 0; // next bucket expire_some looks at
 };

@@ -1,0 +1,2014 @@
+#!/usr/bin/python3
+"""Real-client tests for corio-redis: redis-py, raw sockets, redis-cli and redis-benchmark
+against a server this script starts itself.
+
+Usage:
+  clients_test.py --corio-bin PATH [--loops 4]     test corio-redis (default 4 loops)
+  clients_test.py --reference                      the same cases against Debian's
+                                                   redis-server (to check the tests)
+Options: --only 1a,3,8c (case ids or their prefixes), --list, --timeout S (whole run,
+default 900), --redis-server PATH (default /usr/bin/redis-server).
+
+The server runs on a free 127.0.0.1 port: "corio-redis --port P --bind 127.0.0.1 --loops N"
+or "redis-server --port P --bind 127.0.0.1 --save '' --appendonly no". Case 9 starts a
+second server with "--requirepass secret". Every server is stopped by its PID (SIGTERM,
+then SIGKILL) on every way out, and gets SIGKILL if this script dies (PR_SET_PDEATHSIG).
+Every case runs in its own thread with a time limit, gets a FLUSHALLed server and fresh
+connections; a case that times out, crashes the server or leaves it not answering PING
+fails, and the server is restarted for the next case.
+
+Each case prints "PASS id title" or "FAIL id title" with one line per problem found; the
+last line is "redis-clients: N passed, M failed" (exit status 1 if any failed).
+Standard library + python3-redis (redis-py 4.x) + redis-tools; RESP3 through resp.py.
+"""
+
+import argparse
+import collections
+import ctypes
+import fnmatch
+import os
+import random
+import re
+import shlex
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import resp  # noqa: E402
+
+import redis  # noqa: E402
+from redis.exceptions import WatchError, ResponseError  # noqa: E402
+
+HOST = "127.0.0.1"
+ARGS = None
+
+
+# ------------------------------------------------------------------------ helpers
+
+def short(value, limit=300):
+    if isinstance(value, (bytes, bytearray)):
+        return resp.escape(value, limit)
+    text = repr(value)
+    if len(text) > limit:
+        text = text[:limit] + "...(%d chars)" % len(text)
+    return text
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def _pdeathsig():
+    try:
+        ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def rst_close(sock):
+    """Closes with an RST instead of a FIN (SO_LINGER on, timeout 0)."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except OSError:
+        pass
+    sock.close()
+
+
+def raw_socket(port, timeout=5.0):
+    s = socket.create_connection((HOST, port), timeout=timeout)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+
+
+def cmd(*args):
+    return resp.encode_command(args)
+
+
+def reply_text(r):
+    if r is resp.EOF:
+        return "EOF (connection closed)"
+    if r is resp.TIMEOUT:
+        return "no reply (timeout)"
+    return resp.escape(r.raw, 300)
+
+
+# ------------------------------------------------------------------------ servers
+
+LIVE_SERVERS = []
+LIVE_LOCK = threading.Lock()
+
+
+class Server:
+    def __init__(self, label, extra=(), workdir=None, password=None):
+        self.label = label
+        self.password = password
+        self.extra = list(extra)
+        self.workdir = workdir
+        self.proc = None
+        self.port = None
+        self.log_path = os.path.join(workdir, re.sub(r"\W", "_", label) + ".log")
+
+    def argv(self, port):
+        if ARGS.reference:
+            return [ARGS.redis_server, "--port", str(port), "--bind", HOST, "--save", "",
+                    "--appendonly", "no"] + self.extra
+        return [ARGS.corio_bin, "--port", str(port), "--bind", HOST,
+                "--loops", str(ARGS.loops)] + self.extra
+
+    def start(self, ready_timeout=10.0):
+        last = ""
+        for _ in range(3):
+            self.port = free_port()
+            argv = self.argv(self.port)
+            with open(self.log_path, "ab") as log:
+                log.write(("== %s\n" % " ".join(shlex.quote(a) for a in argv)).encode())
+                log.flush()
+                self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
+                                             stderr=subprocess.STDOUT, cwd=self.workdir,
+                                             start_new_session=True, preexec_fn=_pdeathsig)
+            with LIVE_LOCK:
+                LIVE_SERVERS.append(self)
+            deadline = time.monotonic() + ready_timeout
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    last = "exited with status %s" % self.proc.returncode
+                    break
+                if self.ping_ok(0.5, self.password):
+                    return self
+                time.sleep(0.05)
+            else:
+                last = "no PONG within %.0fs" % ready_timeout
+            self.stop()
+        raise RuntimeError("%s did not start: %s\n%s" % (self.label, last, self.log_tail()))
+
+    def ping_ok(self, timeout=2.0, password=None):
+        try:
+            c = resp.Connection(self.port, connect_timeout=timeout)
+        except OSError:
+            return False
+        try:
+            if password:
+                c.command("AUTH", password, timeout=timeout)
+            r = c.command("PING", timeout=timeout)
+            return isinstance(r, resp.Reply) and r.raw == b"+PONG\r\n"
+        finally:
+            c.close()
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self):
+        p = self.proc
+        if p is None:
+            return
+        if p.poll() is None:
+            try:
+                os.kill(p.pid, signal.SIGTERM)
+            except OSError:
+                pass
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.kill(p.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+                p.wait(timeout=5)
+        with LIVE_LOCK:
+            if self in LIVE_SERVERS:
+                LIVE_SERVERS.remove(self)
+
+    def rss_mb(self):
+        try:
+            with open("/proc/%d/status" % self.proc.pid) as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) // 1024
+        except (OSError, ValueError):
+            pass
+        return -1
+
+    def log_tail(self, n=15):
+        try:
+            with open(self.log_path, "rb") as f:
+                lines = f.read().decode("utf-8", "replace").splitlines()
+            return "\n".join("      | " + l for l in lines[-n:])
+        except OSError:
+            return ""
+
+
+def stop_all_servers():
+    with LIVE_LOCK:
+        servers = list(LIVE_SERVERS)
+    for s in servers:
+        try:
+            s.stop()
+        except Exception:
+            pass
+
+
+# ------------------------------------------------------------------------ test context
+
+class Ctx:
+    def __init__(self, server, workdir):
+        self.server = server
+        self.port = server.port
+        self.workdir = workdir
+        self.failures = []
+        self.notes = []
+        self._lock = threading.Lock()
+        self._clients = []
+        self._conns = []
+        self._ctl = None
+        self.extra_servers = []
+
+    # reporting
+    def fail(self, msg):
+        with self._lock:
+            if len(self.failures) < 40:
+                self.failures.append(msg)
+            elif len(self.failures) == 40:
+                self.failures.append("(further failures not shown)")
+
+    def note(self, msg):
+        with self._lock:
+            self.notes.append(msg)
+
+    def check(self, cond, msg):
+        if not cond:
+            self.fail(msg() if callable(msg) else msg)
+        return bool(cond)
+
+    def eq(self, what, actual, expected):
+        if actual != expected:
+            self.fail("%s: expected %s, got %s" % (what, short(expected), short(actual)))
+            return False
+        return True
+
+    def raises(self, what, fn, contains, exc=ResponseError):
+        try:
+            value = fn()
+        except exc as e:
+            if contains not in str(e):
+                self.fail("%s: error %r does not contain %r" % (what, str(e), contains))
+            return
+        except Exception as e:
+            self.fail("%s: expected %s containing %r, got %s: %s"
+                      % (what, exc.__name__, contains, type(e).__name__, e))
+            return
+        self.fail("%s: expected an error containing %r, got %s" % (what, contains, short(value)))
+
+    # connections
+    def client(self, port=None, **kw):
+        opts = dict(host=HOST, port=port or self.port, socket_timeout=10,
+                    socket_connect_timeout=5, decode_responses=True)
+        opts.update(kw)
+        r = redis.Redis(**opts)
+        with self._lock:
+            self._clients.append(r)
+        return r
+
+    def raw(self, port=None):
+        c = resp.Connection(port or self.port)
+        with self._lock:
+            self._conns.append(c)
+        return c
+
+    def ctl(self):
+        if self._ctl is None or self._ctl.eof:
+            self._ctl = self.raw()
+        return self._ctl
+
+    def info(self, section="clients", conn=None):
+        c = conn or self.ctl()
+        r = c.command("INFO", section, timeout=5)
+        if not isinstance(r, resp.Reply) or r.type not in "$=" or r.value is None:
+            raise AssertionError("INFO %s: %s" % (section, reply_text(r)))
+        out = {}
+        for line in r.value.decode("utf-8", "replace").splitlines():
+            if ":" in line and not line.startswith("#"):
+                k, v = line.split(":", 1)
+                out[k] = v
+        return out
+
+    def info_int(self, field, section="clients"):
+        return int(self.info(section).get(field, "-1"))
+
+    def wait_until(self, pred, timeout, interval=0.01):
+        deadline = time.monotonic() + timeout
+        while True:
+            v = pred()
+            if v:
+                return v
+            if time.monotonic() >= deadline:
+                return v
+            time.sleep(interval)
+
+    def wait_blocked(self, n, timeout=3.0):
+        got = self.wait_until(lambda: self.info_int("blocked_clients") == n, timeout)
+        if not got:
+            self.fail("INFO blocked_clients did not reach %d within %.0fs (it is %d)"
+                      % (n, timeout, self.info_int("blocked_clients")))
+        return got
+
+    def spawn(self, fn, *a):
+        """Runs fn(*a) in a daemon thread; returns a Job."""
+        job = Job(fn, a)
+        job.thread.start()
+        return job
+
+    def start_server(self, label, extra, password=None):
+        s = Server(label, extra, self.workdir, password)
+        self.extra_servers.append(s)
+        return s.start()
+
+    def cleanup(self):
+        with self._lock:
+            clients, conns = list(self._clients), list(self._conns)
+        for r in clients:
+            try:
+                r.connection_pool.disconnect()
+            except Exception:
+                pass
+        for c in conns:
+            c.close()
+        for s in self.extra_servers:
+            s.stop()
+
+
+class Job:
+    def __init__(self, fn, args):
+        self.value = None
+        self.error = None
+        self.done = threading.Event()
+        self.started = time.monotonic()
+        self.finished = None
+
+        def run():
+            try:
+                self.value = fn(*args)
+            except BaseException as e:  # noqa: B902 - reported by result()
+                self.error = e
+            finally:
+                self.finished = time.monotonic()
+                self.done.set()
+        self.thread = threading.Thread(target=run, daemon=True)
+
+    def result(self, timeout):
+        """(finished, value, exception)."""
+        if not self.done.wait(timeout):
+            return False, None, None
+        return True, self.value, self.error
+
+    def elapsed(self):
+        return (self.finished or time.monotonic()) - self.started
+
+
+# ------------------------------------------------------------------------ case registry
+
+class Case:
+    def __init__(self, cid, title, timeout, fn):
+        self.cid, self.title, self.timeout, self.fn = cid, title, timeout, fn
+
+
+CASES = []
+
+
+def case(cid, title, timeout=60):
+    def deco(fn):
+        CASES.append(Case(cid, title, timeout, fn))
+        return fn
+    return deco
+
+
+# ======================================================================== 1: redis-py
+
+@case("1a", "redis-py strings")
+def t_strings(ctx):
+    r = ctx.client()
+    ctx.eq("SET s:a v", r.set("s:a", "v"), True)
+    ctx.eq("GET s:a", r.get("s:a"), "v")
+    ctx.eq("GET of a missing key", r.get("s:missing"), None)
+    ctx.eq("SET s:ex 1 EX 100", r.set("s:ex", "1", ex=100), True)
+    ttl = r.ttl("s:ex")
+    ctx.check(98 <= ttl <= 100, "TTL after SET EX 100 is %r" % ttl)
+    r.set("s:px", "1", px=50000)
+    pttl = r.pttl("s:px")
+    ctx.check(48000 <= pttl <= 50000, "PTTL after SET PX 50000 is %r" % pttl)
+    ctx.eq("SET NX on an existing key", r.set("s:a", "w", nx=True), None)
+    ctx.eq("GET after a refused SET NX", r.get("s:a"), "v")
+    ctx.eq("SET NX on a new key", r.set("s:nx", "n", nx=True), True)
+    ctx.eq("SET XX on a missing key", r.set("s:xx", "x", xx=True), None)
+    ctx.eq("EXISTS after a refused SET XX", r.exists("s:xx"), 0)
+    ctx.eq("SET XX on an existing key", r.set("s:a", "w", xx=True), True)
+    ctx.eq("GET after SET XX", r.get("s:a"), "w")
+    ctx.eq("SET ... GET returns the old value", r.set("s:a", "z", get=True), "w")
+    ctx.eq("SET ... KEEPTTL", r.set("s:ex", "2", keepttl=True), True)
+    ctx.check(r.ttl("s:ex") > 0, "SET KEEPTTL dropped the TTL")
+    r.set("s:ex", "3")
+    ctx.eq("TTL after a plain SET over a volatile key", r.ttl("s:ex"), -1)
+    ctx.raises("SET k v EX 0", lambda: r.set("s:bad", "v", ex=0), "invalid expire time")
+    ctx.eq("SETNX existing", r.setnx("s:a", "q"), False)
+    ctx.eq("SETEX", r.setex("s:se", 100, "v"), True)
+    ctx.check(0 < r.ttl("s:se") <= 100, "TTL after SETEX 100 is %r" % r.ttl("s:se"))
+    ctx.eq("PSETEX", r.psetex("s:pse", 100000, "v"), True)
+    ctx.eq("GETSET", r.getset("s:a", "g"), "z")
+    ctx.eq("GETDEL", r.getdel("s:a"), "g")
+    ctx.eq("GET after GETDEL", r.get("s:a"), None)
+    r.set("s:gx", "v")
+    ctx.eq("GETEX EX 100", r.getex("s:gx", ex=100), "v")
+    ctx.check(0 < r.ttl("s:gx") <= 100, "TTL after GETEX EX 100 is %r" % r.ttl("s:gx"))
+    ctx.eq("GETEX PERSIST", r.getex("s:gx", persist=True), "v")
+    ctx.eq("TTL after GETEX PERSIST", r.ttl("s:gx"), -1)
+
+    # incr family
+    r.set("s:n", 10)
+    ctx.eq("INCR", r.incr("s:n"), 11)
+    ctx.eq("INCRBY 5", r.incrby("s:n", 5), 16)
+    ctx.eq("DECR", r.decr("s:n"), 15)
+    ctx.eq("DECRBY 20", r.decrby("s:n", 20), -5)
+    ctx.eq("INCRBYFLOAT 1.5", r.incrbyfloat("s:n", 1.5), -3.5)
+    ctx.eq("GET after INCRBYFLOAT", r.get("s:n"), "-3.5")
+    ctx.eq("INCR of a missing key", r.incr("s:newcounter"), 1)
+    ctx.eq("INCRBYFLOAT 0.1 on 10.5", (r.set("s:f", "10.5"), r.incrbyfloat("s:f", 0.1))[1], 10.6)
+    r.set("s:word", "abc")
+    ctx.raises("INCR of 'abc'", lambda: r.incr("s:word"), "value is not an integer or out of range")
+    ctx.raises("INCRBYFLOAT of 'abc'", lambda: r.incrbyfloat("s:word", 1), "value is not a valid float")
+    r.set("s:max", "9223372036854775807")
+    ctx.raises("INCR past INT64_MAX", lambda: r.incr("s:max"), "increment or decrement would overflow")
+
+    # MSET / MGET across shards
+    keys = ["s:m%d" % i for i in range(32)]
+    ctx.eq("MSET of 32 keys", r.mset({k: "mv%d" % i for i, k in enumerate(keys)}), True)
+    probe = keys[:16] + ["s:m-missing"] + keys[16:]
+    expected = ["mv%d" % i for i in range(16)] + [None] + ["mv%d" % i for i in range(16, 32)]
+    ctx.eq("MGET of 32 keys and a missing one", r.mget(probe), expected)
+    ctx.eq("MSETNX with one existing key", r.msetnx({"s:nx1": "1", "s:nx2": "2", "s:m5": "x"}), False)
+    ctx.eq("keys set by a refused MSETNX", r.mget("s:nx1", "s:nx2", "s:m5"), [None, None, "mv5"])
+    ctx.eq("MSETNX of new keys", r.msetnx({"s:nx%d" % i: str(i) for i in range(10)}), True)
+    ctx.eq("MGET after MSETNX", r.mget(["s:nx%d" % i for i in range(10)]), [str(i) for i in range(10)])
+    r.set("s:wt", "x")
+    r.rpush("s:list", "a")
+    ctx.eq("MGET over a list key gives nil", r.mget("s:wt", "s:list"), ["x", None])
+    ctx.raises("GET of a list", lambda: r.get("s:list"), "WRONGTYPE")
+
+    # APPEND, STRLEN, GETRANGE, SETRANGE
+    ctx.eq("APPEND to a missing key", r.append("s:ap", "Hello"), 5)
+    ctx.eq("APPEND", r.append("s:ap", " World"), 11)
+    ctx.eq("GET after APPEND", r.get("s:ap"), "Hello World")
+    ctx.eq("STRLEN", r.strlen("s:ap"), 11)
+    ctx.eq("STRLEN missing", r.strlen("s:nope"), 0)
+    r.set("s:gr", "This is a string")
+    ctx.eq("GETRANGE 0 3", r.getrange("s:gr", 0, 3), "This")
+    ctx.eq("GETRANGE -3 -1", r.getrange("s:gr", -3, -1), "ing")
+    ctx.eq("GETRANGE 0 -1", r.getrange("s:gr", 0, -1), "This is a string")
+    ctx.eq("GETRANGE 10 100", r.getrange("s:gr", 10, 100), "string")
+    ctx.eq("GETRANGE 5 2", r.getrange("s:gr", 5, 2), "")
+    r.set("s:sr", "Hello World")
+    ctx.eq("SETRANGE 6 Redis", r.setrange("s:sr", 6, "Redis"), 11)
+    ctx.eq("GET after SETRANGE", r.get("s:sr"), "Hello Redis")
+    ctx.eq("SETRANGE on a missing key, offset 5", r.setrange("s:sr2", 5, "x"), 6)
+    ctx.eq("GET after the padding SETRANGE", r.get("s:sr2"), "\x00" * 5 + "x")
+
+    # LCS on pairs of keys (some pairs span shards)
+    for i in range(8):
+        a, b = "s:lcsA%d" % i, "s:lcsB%d" % i
+        r.mset({a: "ohmytext", b: "mynewtext"})
+        ctx.eq("LCS %s %s" % (a, b), r.lcs(a, b), "mytext")
+        ctx.eq("LCS %s %s LEN" % (a, b), r.lcs(a, b, len=True), 6)
+        ctx.eq("LCS %s %s IDX MINMATCHLEN 4 WITHMATCHLEN" % (a, b),
+               r.lcs(a, b, idx=True, minmatchlen=4, withmatchlen=True),
+               ["matches", [[[4, 7], [5, 8], 4]], "len", 6])
+    ctx.eq("LCS with a missing key", r.lcs("s:lcsA0", "s:nolcs"), "")
+
+
+@case("1b", "redis-py keys")
+def t_keys(ctx):
+    r = ctx.client()
+    keys = ["k:%d" % i for i in range(24)]
+    r.mset({k: str(i) for i, k in enumerate(keys)})
+    ctx.eq("DEL of 12 keys and a missing one", r.delete(*(keys[:12] + ["k:nope"])), 12)
+    ctx.eq("EXISTS of all 24 (12 left)", r.exists(*keys), 12)
+    ctx.eq("EXISTS k:20 k:20 k:nope counts repeats", r.exists("k:20", "k:20", "k:nope"), 2)
+    ctx.eq("UNLINK of 2 keys", r.unlink("k:12", "k:13", "k:nope"), 2)
+    ctx.eq("TOUCH", r.touch("k:14", "k:15", "k:nope"), 2)
+    ctx.eq("EXPIRE", r.expire("k:20", 100), True)
+    t = r.ttl("k:20")
+    ctx.check(98 <= t <= 100, "TTL after EXPIRE 100 is %r" % t)
+    ctx.eq("PEXPIRE", r.pexpire("k:21", 100000), True)
+    t = r.pttl("k:21")
+    ctx.check(98000 <= t <= 100000, "PTTL after PEXPIRE 100000 is %r" % t)
+    et = r.execute_command("EXPIRETIME", "k:20")
+    ctx.check(abs(et - (time.time() + 100)) < 5, "EXPIRETIME is %r, not about now+100" % et)
+    ctx.eq("PERSIST", r.persist("k:20"), True)
+    ctx.eq("TTL after PERSIST", r.ttl("k:20"), -1)
+    ctx.eq("PERSIST of a key without a TTL", r.persist("k:20"), False)
+    ctx.eq("TTL of a missing key", r.ttl("k:nope"), -2)
+    ctx.eq("EXPIRE of a missing key", r.expire("k:nope", 10), False)
+    ctx.eq("EXPIREAT in the future", r.expireat("k:22", int(time.time()) + 1000), True)
+    ctx.check(990 <= r.ttl("k:22") <= 1000, "TTL after EXPIREAT now+1000 is %r" % r.ttl("k:22"))
+    ctx.eq("TYPE string", r.type("k:22"), "string")
+    r.rpush("k:list", "a")
+    r.hset("k:hash", "f", "v")
+    r.sadd("k:set", "m")
+    ctx.eq("TYPEs", [r.type(k) for k in ("k:list", "k:hash", "k:set", "k:nope")],
+           ["list", "hash", "set", "none"])
+
+    # RENAME across shards, with TTL carried over
+    for i in range(16):
+        src, dst = "rn:s%d" % i, "rn:d%d" % i
+        r.set(src, "val%d" % i)
+        if i % 2 == 0:
+            r.expire(src, 1000)
+        ctx.eq("RENAME %s %s" % (src, dst), r.rename(src, dst), True)
+        ctx.eq("GET %s after RENAME" % dst, r.get(dst), "val%d" % i)
+        ctx.eq("EXISTS %s after RENAME" % src, r.exists(src), 0)
+        t = r.ttl(dst)
+        if i % 2 == 0:
+            ctx.check(990 <= t <= 1000, "TTL of %s after RENAME of a volatile key is %r" % (dst, t))
+        else:
+            ctx.eq("TTL of %s after RENAME" % dst, t, -1)
+    r.rpush("rn:list", "x", "y")
+    r.set("rn:str", "s")
+    ctx.eq("RENAME a list over a string", r.rename("rn:list", "rn:str"), True)
+    ctx.eq("TYPE after RENAME over another type", r.type("rn:str"), "list")
+    ctx.eq("LRANGE after RENAME", r.lrange("rn:str", 0, -1), ["x", "y"])
+    ctx.raises("RENAME of a missing key", lambda: r.rename("rn:none", "rn:x"), "no such key")
+    r.set("rn:n1", "1")
+    r.set("rn:n2", "2")
+    ctx.eq("RENAMENX onto an existing key", r.renamenx("rn:n1", "rn:n2"), False)
+    ctx.eq("RENAMENX onto a new key", r.renamenx("rn:n1", "rn:n3"), True)
+    ctx.eq("values after RENAMENX", r.mget("rn:n1", "rn:n2", "rn:n3"), [None, "2", "1"])
+    ctx.eq("RENAME a key to itself", r.rename("rn:n3", "rn:n3"), True)
+    ctx.eq("GET after RENAME to itself", r.get("rn:n3"), "1")
+
+    # COPY across shards, every type
+    for i in range(16):
+        src, dst = "cp:s%d" % i, "cp:d%d" % i
+        kind = i % 4
+        if kind == 0:
+            r.set(src, "v%d" % i)
+        elif kind == 1:
+            r.rpush(src, "a", "b", str(i))
+        elif kind == 2:
+            r.hset(src, mapping={"f": str(i), "g": "x"})
+        else:
+            r.sadd(src, "m1", "m2", str(i))
+        ctx.eq("COPY %s %s" % (src, dst), r.copy(src, dst), True)
+        dump = {0: lambda k: r.get(k), 1: lambda k: r.lrange(k, 0, -1),
+                2: lambda k: r.hgetall(k), 3: lambda k: r.smembers(k)}[kind]
+        ctx.eq("copy %s equals its source" % dst, dump(dst), dump(src))
+        ctx.eq("COPY onto an existing key without REPLACE", r.copy(src, dst), False)
+        ctx.eq("COPY ... REPLACE", r.copy(src, dst, replace=True), True)
+    r.rpush("cp:d1", "added")
+    ctx.eq("source list unchanged after changing its copy", r.lrange("cp:s1", 0, -1), ["a", "b", "1"])
+    ctx.eq("COPY of a missing key", r.copy("cp:none", "cp:x"), False)
+    r.set("cp:ttl", "v", ex=1000)
+    r.copy("cp:ttl", "cp:ttl2")
+    ctx.check(990 <= r.ttl("cp:ttl2") <= 1000, "COPY did not carry the TTL: %r" % r.ttl("cp:ttl2"))
+
+    # SCAN over 2,000 keys: each exactly once
+    r.flushall()
+    want = ["sc:%d" % i for i in range(2000)]
+    for j in range(0, 2000, 500):
+        r.mset({k: "x" for k in want[j:j + 500]})
+    lists = ["sl:%d" % i for i in range(5)]
+    for k in lists:
+        r.rpush(k, "e")
+    time.sleep(0.3)   # let redis-server finish an incremental rehash (SCAN may repeat during one)
+    for count in (10, 100, 1000):
+        seen = collections.Counter(r.scan_iter(count=count))
+        dups = sorted(k for k, n in seen.items() if n > 1)
+        missing = sorted(set(want + lists) - set(seen))
+        extra = sorted(set(seen) - set(want + lists))
+        ctx.check(not dups and not missing and not extra,
+                  "SCAN COUNT %d over 2005 keys: %d duplicated %s, %d missing %s, %d unexpected %s"
+                  % (count, len(dups), dups[:5], len(missing), missing[:5], len(extra), extra[:5]))
+    seen = collections.Counter(r.scan_iter(match="sc:1*", count=50))
+    exp = {k for k in want if k.startswith("sc:1")}
+    ctx.check(set(seen) == exp and max(seen.values()) == 1,
+              "SCAN MATCH sc:1*: %d keys (%d distinct), want %d: missing %s extra %s"
+              % (sum(seen.values()), len(seen), len(exp), sorted(exp - set(seen))[:5],
+                 sorted(set(seen) - exp)[:5]))
+    seen = collections.Counter(r.scan_iter(_type="list", count=100))
+    ctx.eq("SCAN TYPE list", sorted(seen.elements()), sorted(lists))
+    ctx.eq("DBSIZE", r.dbsize(), 2005)
+    ctx.check(r.randomkey() in set(want + lists), "RANDOMKEY returned something not in the db")
+
+    # KEYS patterns
+    r.flushall()
+    for k in ("kp:user:1", "kp:user:22", "kp:usr:3", "kp:user?", "kp:a", "kp:b", "kp:c", "kp:user:"):
+        r.set(k, "1")
+    for pat, exp in (("kp:user:*", {"kp:user:1", "kp:user:22", "kp:user:"}),
+                     ("kp:user:?", {"kp:user:1"}),
+                     ("kp:[ab]", {"kp:a", "kp:b"}),
+                     ("kp:[^a]", {"kp:b", "kp:c"}),
+                     ("kp:user\\?", {"kp:user?"}),
+                     ("kp:us*r*", {"kp:user:1", "kp:user:22", "kp:usr:3", "kp:user?", "kp:user:"}),
+                     ("nothing*", set())):
+        got = r.keys(pat)
+        ctx.check(sorted(got) == sorted(exp), "KEYS %s: got %s, want %s" % (pat, sorted(got), sorted(exp)))
+
+
+@case("1c", "redis-py lists")
+def t_lists(ctx):
+    r = ctx.client()
+    ctx.eq("RPUSH", r.rpush("L", "a", "b", "c"), 3)
+    ctx.eq("LPUSH", r.lpush("L", "z"), 4)
+    ctx.eq("LRANGE 0 -1", r.lrange("L", 0, -1), ["z", "a", "b", "c"])
+    ctx.eq("LRANGE -2 -1", r.lrange("L", -2, -1), ["b", "c"])
+    ctx.eq("LRANGE 5 10", r.lrange("L", 5, 10), [])
+    ctx.eq("LPOP", r.lpop("L"), "z")
+    ctx.eq("RPOP", r.rpop("L"), "c")
+    ctx.eq("LPOP 2", r.lpop("L", 2), ["a", "b"])
+    ctx.eq("EXISTS of the emptied list", r.exists("L"), 0)
+    ctx.eq("LPOP of a missing key", r.lpop("L"), None)
+    ctx.eq("RPUSHX on a missing key", r.rpushx("L", "x"), 0)
+    ctx.eq("LPUSHX on a missing key", r.lpushx("L", "x"), 0)
+    r.rpush("L2", *"abcdefg")
+    ctx.eq("LLEN", r.llen("L2"), 7)
+    ctx.eq("LINDEX -1", r.lindex("L2", -1), "g")
+    ctx.eq("LINDEX 100", r.lindex("L2", 100), None)
+    ctx.eq("LSET", r.lset("L2", 1, "B"), True)
+    ctx.raises("LSET out of range", lambda: r.lset("L2", 100, "x"), "index out of range")
+    ctx.eq("LINSERT BEFORE", r.linsert("L2", "before", "c", "c0"), 8)
+    ctx.eq("LINSERT AFTER missing pivot", r.linsert("L2", "after", "nopivot", "x"), -1)
+    r.rpush("L2", "a", "a")
+    ctx.eq("LREM 0 a", r.lrem("L2", 0, "a"), 3)
+    ctx.eq("LRANGE after LREM", r.lrange("L2", 0, -1), ["B", "c0", "c", "d", "e", "f", "g"])
+    ctx.eq("LTRIM 1 -2", r.ltrim("L2", 1, -2), True)
+    ctx.eq("LRANGE after LTRIM", r.lrange("L2", 0, -1), ["c0", "c", "d", "e", "f"])
+    ctx.eq("LPOS", r.lpos("L2", "e"), 3)
+    ctx.eq("LPOS missing", r.lpos("L2", "zz"), None)
+    # LMOVE across shards
+    for i in range(8):
+        src, dst = "lm:s%d" % i, "lm:d%d" % i
+        r.rpush(src, "1", "2", "3")
+        r.rpush(dst, "x")
+        ctx.eq("LMOVE %s %s LEFT RIGHT" % (src, dst), r.lmove(src, dst, "LEFT", "RIGHT"), "1")
+        ctx.eq("LMOVE %s %s RIGHT LEFT" % (src, dst), r.lmove(src, dst, "RIGHT", "LEFT"), "3")
+        ctx.eq("dst after two LMOVEs", r.lrange(dst, 0, -1), ["3", "x", "1"])
+        ctx.eq("src after two LMOVEs", r.lrange(src, 0, -1), ["2"])
+        ctx.eq("RPOPLPUSH %s %s" % (src, dst), r.rpoplpush(src, dst), "2")
+        ctx.eq("src emptied by RPOPLPUSH", r.exists(src), 0)
+        ctx.eq("dst after RPOPLPUSH", r.lrange(dst, 0, -1), ["2", "3", "x", "1"])
+    r.rpush("lm:rot", "a", "b", "c")
+    ctx.eq("LMOVE onto itself", r.lmove("lm:rot", "lm:rot", "LEFT", "RIGHT"), "a")
+    ctx.eq("rotated list", r.lrange("lm:rot", 0, -1), ["b", "c", "a"])
+    ctx.eq("LMOVE from a missing key", r.lmove("lm:none", "lm:d0"), None)
+    r.set("lm:str", "s")
+    ctx.raises("LMOVE onto a string", lambda: r.lmove("lm:rot", "lm:str"), "WRONGTYPE")
+    ctx.eq("source unchanged after a WRONGTYPE LMOVE", r.lrange("lm:rot", 0, -1), ["b", "c", "a"])
+    ctx.raises("LPUSH onto a string", lambda: r.lpush("lm:str", "x"), "WRONGTYPE")
+    ctx.eq("LMPOP 2 lm:none lm:rot LEFT COUNT 2",
+           r.execute_command("LMPOP", 2, "lm:none", "lm:rot", "LEFT", "COUNT", 2),
+           ["lm:rot", ["b", "c"]])
+
+
+@case("1d", "redis-py hashes")
+def t_hashes(ctx):
+    r = ctx.client()
+    ctx.eq("HSET mapping", r.hset("H", mapping={"f1": "v1", "f2": "v2", "n": "10", "fl": "1.5"}), 4)
+    ctx.eq("HSET existing field", r.hset("H", "f1", "v1b"), 0)
+    ctx.eq("HGETALL", r.hgetall("H"), {"f1": "v1b", "f2": "v2", "n": "10", "fl": "1.5"})
+    ctx.eq("HGET", r.hget("H", "f2"), "v2")
+    ctx.eq("HGET missing field", r.hget("H", "zz"), None)
+    ctx.eq("HMGET", r.hmget("H", "f1", "zz", "n"), ["v1b", None, "10"])
+    ctx.eq("HINCRBY", r.hincrby("H", "n", 5), 15)
+    ctx.eq("HINCRBYFLOAT 0.1", r.hincrbyfloat("H", "fl", 0.1), 1.6)
+    ctx.eq("HGET after HINCRBYFLOAT", r.hget("H", "fl"), "1.6")
+    r.hset("H", "x", "10.5")
+    ctx.eq("HINCRBYFLOAT 10.5 + 0.1", r.hincrbyfloat("H", "x", 0.1), 10.6)
+    ctx.eq("HINCRBYFLOAT of a new field", r.hincrbyfloat("H", "new", 2.5), 2.5)
+    ctx.eq("HINCRBYFLOAT -5.0e3", r.hincrbyfloat("H", "new", -5.0e3), -4997.5)
+    ctx.raises("HINCRBY of a non-integer", lambda: r.hincrby("H", "f1", 1), "hash value is not an integer")
+    ctx.raises("HINCRBYFLOAT of a non-number", lambda: r.hincrbyfloat("H", "f1", 1), "hash value is not a float")
+    ctx.eq("HDEL", r.hdel("H", "f2", "zz"), 1)
+    ctx.eq("HEXISTS", [r.hexists("H", "f1"), r.hexists("H", "f2")], [True, False])
+    ctx.eq("HLEN", r.hlen("H"), 5)
+    ctx.eq("HKEYS", sorted(r.hkeys("H")), sorted(["f1", "n", "fl", "x", "new"]))
+    ctx.eq("HVALS", sorted(r.hvals("H")), sorted(["v1b", "15", "1.6", "10.6", "-4997.5"]))
+    ctx.eq("HSETNX existing", r.hsetnx("H", "f1", "q"), False)
+    ctx.eq("HSETNX new", r.hsetnx("H", "f9", "q"), True)
+    ctx.eq("HSTRLEN", r.hstrlen("H", "f1"), 3)
+    rf = r.hrandfield("H", 3)
+    ctx.check(len(rf) == 3 and len(set(rf)) == 3 and set(rf) <= set(r.hkeys("H")),
+              "HRANDFIELD H 3 gave %r" % rf)
+    r.set("Hs", "x")
+    ctx.raises("HSET on a string", lambda: r.hset("Hs", "f", "v"), "WRONGTYPE")
+    # HSCAN over 600 fields
+    big = {"hs%d" % i: "val%d" % i for i in range(600)}
+    r.hset("HB", mapping=big)
+    for count in (10, 100):
+        seen = collections.Counter(r.hscan_iter("HB", count=count))
+        dups = [f for f, n in seen.items() if n > 1]
+        ctx.check(dict(seen.keys()) == big and not dups and len(seen) == 600,
+                  "HSCAN COUNT %d: %d pairs (%d distinct, %d duplicated), differs from the hash"
+                  % (count, sum(seen.values()), len(seen), len(dups)))
+    seen = list(r.hscan_iter("HB", match="hs1*"))
+    exp = {f: v for f, v in big.items() if f.startswith("hs1")}
+    ctx.check(dict(seen) == exp and len(seen) == len(exp),
+              "HSCAN MATCH hs1*: %d pairs, want %d" % (len(seen), len(exp)))
+
+
+@case("1e", "redis-py sets")
+def t_sets(ctx):
+    r = ctx.client()
+    names = ["S%d" % i for i in range(8)]
+    model = {}
+    for i, k in enumerate(names):
+        members = {str(n) for n in range(240) if n % (i + 1) == 0 or n % 7 == 0}
+        model[k] = members
+        ctx.eq("SADD %s" % k, r.sadd(k, *members), len(members))
+    ctx.eq("SADD of an existing member", r.sadd("S0", "1"), 0)
+    inter = set.intersection(*model.values())
+    union = set.union(*model.values())
+    diff = model["S0"] - set.union(*[model[k] for k in names[1:]])
+    ctx.eq("SINTER of 8 sets", r.sinter(names), inter)
+    ctx.eq("SUNION of 8 sets", r.sunion(names), union)
+    ctx.eq("SDIFF of 8 sets", r.sdiff(names), diff)
+    ctx.eq("SINTER with a missing key", r.sinter(names + ["Snone"]), set())
+    for dst in ("Sdst1", "Sdst2", "Sdst3", "Sdst4"):
+        ctx.eq("SUNIONSTORE %s" % dst, r.sunionstore(dst, names), len(union))
+        ctx.eq("SMEMBERS %s" % dst, r.smembers(dst), union)
+    r.set("Sstr", "x")
+    ctx.eq("SUNIONSTORE over a string key", r.sunionstore("Sstr", ["S1", "S2"]),
+           len(model["S1"] | model["S2"]))
+    ctx.eq("TYPE after SUNIONSTORE over a string", r.type("Sstr"), "set")
+    ctx.eq("SINTERSTORE", r.sinterstore("Sint", names), len(inter))
+    ctx.eq("SMEMBERS after SINTERSTORE", r.smembers("Sint"), inter)
+    ctx.eq("SDIFFSTORE", r.sdiffstore("Sdiff", names), len(diff))
+    ctx.eq("SMEMBERS after SDIFFSTORE", r.smembers("Sdiff"), diff)
+    ctx.eq("SINTERSTORE of an empty result deletes dst", (r.sinterstore("Sint", ["S1", "Snone"]),
+                                                          r.exists("Sint")), (0, 0))
+    ctx.eq("SINTERCARD", r.execute_command("SINTERCARD", len(names), *names), len(inter))
+    ctx.eq("SINTERCARD LIMIT 3", r.execute_command("SINTERCARD", 2, "S0", "S1", "LIMIT", 3), 3)
+    ctx.eq("SISMEMBER", [r.sismember("S1", "2"), r.sismember("S1", "3")], [True, False])
+    ctx.eq("SMISMEMBER", [bool(x) for x in r.smismember("S2", ["3", "4", "6"])], [True, False, True])
+    ctx.eq("SCARD", r.scard("S3"), len(model["S3"]))
+    ctx.eq("SMOVE across keys", r.smove("S0", "Snew", "1"), True)
+    ctx.eq("SMOVE of a non-member", r.smove("S0", "Snew", "1"), False)
+    ctx.eq("after SMOVE", (r.sismember("S0", "1"), r.smembers("Snew")), (False, {"1"}))
+    popped = r.spop("S4", 5)
+    ctx.check(len(popped) == 5 and set(popped) <= model["S4"] and
+              not any(r.sismember("S4", m) for m in popped), "SPOP S4 5 gave %r" % popped)
+    ctx.eq("SREM", r.srem("S5", "0", "nope"), 1)
+    rm = r.srandmember("S6", 4)
+    ctx.check(len(rm) == 4 and len(set(rm)) == 4 and set(rm) <= model["S6"],
+              "SRANDMEMBER S6 4 gave %r" % rm)
+    r.rpush("Slist", "a")
+    ctx.raises("SADD onto a list", lambda: r.sadd("Slist", "a"), "WRONGTYPE")
+    big = {"m%d" % i for i in range(700)}
+    r.sadd("SB", *big)
+    for count in (10, 100):
+        seen = collections.Counter(r.sscan_iter("SB", count=count))
+        dups = [m for m, n in seen.items() if n > 1]
+        ctx.check(set(seen) == big and not dups,
+                  "SSCAN COUNT %d: %d members, %d distinct, %d duplicated, %d missing"
+                  % (count, sum(seen.values()), len(seen), len(dups), len(big - set(seen))))
+    seen = list(r.sscan_iter("SB", match="m6*"))
+    exp = {m for m in big if m.startswith("m6")}
+    ctx.check(set(seen) == exp and len(seen) == len(exp),
+              "SSCAN MATCH m6*: %d members, want %d" % (len(seen), len(exp)))
+
+
+@case("1f", "redis-py expiry")
+def t_expiry(ctx):
+    r = ctx.client()
+    # Lazy expiry: absent when read.
+    names = ["ex:%d" % i for i in range(20)]
+    for k in names:
+        r.set(k, "v", px=100)
+    r.rpush("ex:list", "a")
+    r.hset("ex:hash", "f", "v")
+    r.sadd("ex:set", "m")
+    for k in ("ex:list", "ex:hash", "ex:set"):
+        r.pexpire(k, 100)
+    r.set("ex:persisted", "v", px=100)
+    r.persist("ex:persisted")
+    r.set("ex:long", "v", px=5000)
+    allkeys = names + ["ex:list", "ex:hash", "ex:set", "ex:persisted", "ex:long"]
+    ctx.eq("EXISTS right after SET PX 100", r.exists(*allkeys), 25)
+    p = r.pttl("ex:0")
+    ctx.check(0 < p <= 100, "PTTL right after SET PX 100 is %r" % p)
+    time.sleep(0.3)
+    got = {k: r.get(k) for k in names}
+    ctx.eq("GETs 300 ms after SET PX 100", {k: v for k, v in got.items() if v is not None}, {})
+    ctx.eq("EXISTS of the expired keys", r.exists(*(names + ["ex:list", "ex:hash", "ex:set"])), 0)
+    ctx.eq("LRANGE of the expired list", r.lrange("ex:list", 0, -1), [])
+    ctx.eq("HGETALL of the expired hash", r.hgetall("ex:hash"), {})
+    ctx.eq("SMEMBERS of the expired set", r.smembers("ex:set"), set())
+    ctx.eq("TTL of an expired key", r.ttl("ex:1"), -2)
+    ctx.eq("KEYS ex:*", sorted(r.keys("ex:*")), ["ex:long", "ex:persisted"])
+    ctx.eq("SCAN MATCH ex:*", sorted(r.scan_iter(match="ex:*")), ["ex:long", "ex:persisted"])
+    ctx.eq("DBSIZE", r.dbsize(), 2)
+    ctx.eq("INCR of an expired key starts from 0", (r.set("ex:c", "5", px=50), time.sleep(0.2),
+                                                    r.incr("ex:c"))[2], 1)
+    ctx.eq("TTL of the key re-created by INCR", r.ttl("ex:c"), -1)
+    r.set("ex:z", "v")
+    ctx.eq("EXPIRE 0 deletes", (r.expire("ex:z", 0), r.exists("ex:z")), (True, 0))
+    r.set("ex:z", "v")
+    ctx.eq("PEXPIREAT in the past deletes", (r.pexpireat("ex:z", 1000), r.exists("ex:z")), (True, 0))
+    r.set("ex:y", "v", ex=1)
+    ctx.eq("SET PX 100 over a volatile key", r.set("ex:y", "w", px=100), True)
+    time.sleep(0.3)
+    ctx.eq("GET after the new PX expired", r.get("ex:y"), None)
+
+
+@case("1g", "active expiry (keys never read again go away)", timeout=120)
+def t_active_expiry(ctx):
+    # On a server of its own, so that what earlier cases stored does not matter. DBSIZE does
+    # not touch keys, so only the server's own expiry cycle can bring it down. Redis samples
+    # the keys that have a TTL (10 times a second, 20 at a time, again at once while more
+    # than a quarter of a sample had expired), so volatile keys that all expired are gone
+    # in a few hundred ms whatever else the keyspace holds or held.
+    srv = ctx.start_server("expiry-server", [])
+    r = ctx.client(srv.port)
+
+    def measure(label, base, limit, cap=15.0):
+        for i in range(30):
+            r.set("ax:%d" % i, "v", px=100)
+        t0 = time.monotonic()
+        while r.dbsize() != base and time.monotonic() - t0 < cap:
+            time.sleep(0.02)
+        dt = time.monotonic() - t0
+        n = r.dbsize()
+        ctx.note("%s: %.1f s" % (label, dt))
+        ctx.check(n == base and dt <= limit,
+                  "%s: 30 keys SET ... PX 100, never read again: DBSIZE should fall back to %d "
+                  "within %.0f s (redis-server: about 0.2 s); %s"
+                  % (label, base, limit, ("it took %.1f s" % dt) if n == base else
+                     ("it is still %d after %.0f s" % (n, cap))))
+        r.delete(*["ax:%d" % i for i in range(30)])
+
+    measure("fresh server", 0, 1.0)
+    pipe = r.pipeline(transaction=False)
+    for j in range(0, 20000, 1000):
+        pipe.mset({"pers:%d" % i: "1" for i in range(j, j + 1000)})
+    pipe.execute()
+    measure("with 20,000 keys without TTL present", 20000, 2.0)
+    r.flushall()
+    measure("after those 20,000 keys were FLUSHALLed", 0, 2.0)
+
+
+# ======================================================================== 2: pub/sub
+
+def _wait_confirm(ctx, p, kinds, label):
+    got = []
+    deadline = time.monotonic() + 3
+    while len(got) < len(kinds) and time.monotonic() < deadline:
+        m = p.get_message(timeout=0.2)
+        if m:
+            got.append(m)
+    types = [m["type"] for m in got]
+    ctx.check(types == kinds, "%s: subscription confirmations %r, want types %r" % (label, got, kinds))
+
+
+def _drain(p, n, seconds=6.0):
+    msgs = []
+    deadline = time.monotonic() + seconds
+    while len(msgs) < n and time.monotonic() < deadline:
+        m = p.get_message(timeout=0.2)
+        if m:
+            msgs.append(m)
+    end = time.monotonic() + 0.3          # anything extra (duplicates) would arrive now
+    while time.monotonic() < end:
+        m = p.get_message(timeout=0.1)
+        if m:
+            msgs.append(m)
+    return msgs
+
+
+def _drain_raw(c, n, seconds=6.0):
+    msgs = []
+    deadline = time.monotonic() + seconds
+    while len(msgs) < n and time.monotonic() < deadline:
+        rep = c.read_reply(timeout=0.2)
+        if isinstance(rep, resp.Reply):
+            msgs.append(rep)
+        elif rep is resp.EOF:
+            break
+    while True:
+        rep = c.read_reply(timeout=0.3)
+        if not isinstance(rep, resp.Reply):
+            break
+        msgs.append(rep)
+    return msgs
+
+
+def _raw_msg(rep):
+    """A RESP3 push as (type, pattern, channel, data) (pattern None for a 'message')."""
+    if rep.type != ">":
+        return ("not-a-push", rep.raw)
+    v = [e.value.decode() if isinstance(e.value, bytes) else e.value for e in rep.value]
+    if v[0] == "message":
+        return ("message", None, v[1], v[2])
+    if v[0] == "pmessage":
+        return ("pmessage", v[1], v[2], v[3])
+    return tuple(v)
+
+
+def _expected_for(sub, channel, data):
+    out = []
+    if channel in sub["channels"]:
+        out.append(("message", None, channel, data))
+    for pat in sorted(sub["patterns"]):
+        if fnmatch.fnmatchcase(channel, pat):
+            out.append(("pmessage", pat, channel, data))
+    return out
+
+
+@case("2", "pub/sub across connections", timeout=90)
+def t_pubsub(ctx):
+    subs = [
+        {"name": "S0", "channels": {"ch:a", "ch:b"}, "patterns": set()},
+        {"name": "S1", "channels": set(), "patterns": {"news.*"}},
+        {"name": "S2", "channels": {"ch:a"}, "patterns": {"ch:*"}},
+        {"name": "S3", "channels": {"ch:c", "news.sport"}, "patterns": {"news.s*"}},
+        {"name": "S4 (RESP3 raw)", "channels": {"ch:b"}, "patterns": set(), "raw": True},
+    ]
+    for s in subs:
+        if s.get("raw"):
+            c = ctx.raw()
+            h = c.command("HELLO", "3")
+            ctx.check(isinstance(h, resp.Reply) and h.type == "%", "HELLO 3: %s" % reply_text(h))
+            rep = c.command("SUBSCRIBE", "ch:b")
+            ctx.check(isinstance(rep, resp.Reply) and rep.type == ">" and
+                      rep.to_python() == [b"subscribe", b"ch:b", 1],
+                      "RESP3 SUBSCRIBE ch:b: %s" % reply_text(rep))
+            s["conn"] = c
+            continue
+        p = ctx.client().pubsub()
+        kinds = []
+        if s["channels"]:
+            p.subscribe(*sorted(s["channels"]))
+            kinds += ["subscribe"] * len(s["channels"])
+        if s["patterns"]:
+            p.psubscribe(*sorted(s["patterns"]))
+            kinds += ["psubscribe"] * len(s["patterns"])
+        _wait_confirm(ctx, p, kinds, s["name"])
+        s["p"] = p
+
+    def receive(s, n):
+        if s.get("raw"):
+            return [_raw_msg(m) for m in _drain_raw(s["conn"], n)]
+        return [(m["type"], m["pattern"], m["channel"], m["data"]) for m in _drain(s["p"], n)]
+
+    # Phase 1: one publisher, 300 messages over 6 channels.
+    pub = ctx.client()
+    chans = ["ch:a", "ch:b", "ch:c", "news.sport", "news.world", "other"]
+    expected = {s["name"]: [] for s in subs}
+    bad_counts = []
+    for i in range(300):
+        ch = chans[i % len(chans)]
+        data = "m%d" % i
+        want_n = 0
+        for s in subs:
+            e = _expected_for(s, ch, data)
+            expected[s["name"]] += e
+            want_n += len(e)
+        n = pub.publish(ch, data)
+        if n != want_n:
+            bad_counts.append((ch, data, n, want_n))
+    ctx.check(not bad_counts, lambda: "PUBLISH receiver counts wrong %d times, e.g. %s (channel, "
+              "data, got, want)" % (len(bad_counts), bad_counts[:3]))
+
+    def compare(s, got, exp, label):
+        def idx(m):
+            return int(re.sub(r"\D", "", m[3].split("-")[-1])) if isinstance(m[3], str) else -1
+        if collections.Counter(got) != collections.Counter(exp):
+            gc, ec = collections.Counter(got), collections.Counter(exp)
+            missing = list((ec - gc).elements())
+            extra = list((gc - ec).elements())
+            ctx.fail("%s, %s: received %d messages, want %d; missing %d e.g. %s; extra/duplicate "
+                     "%d e.g. %s" % (label, s["name"], len(got), len(exp), len(missing),
+                                     missing[:3], len(extra), extra[:3]))
+            return
+        # in order: within each (publisher, kind, pattern) stream the indices must ascend
+        streams = collections.defaultdict(list)
+        for m in got:
+            streams[(m[3].split("-")[0] if "-" in m[3] else "", m[0], m[1])].append(idx(m))
+        for key, seq in streams.items():
+            if seq != sorted(seq):
+                pos = next(i for i in range(1, len(seq)) if seq[i] < seq[i - 1])
+                ctx.fail("%s, %s: stream %s out of order around position %d: ...%s..."
+                         % (label, s["name"], key, pos, seq[max(0, pos - 3):pos + 3]))
+
+    for s in subs:
+        compare(s, receive(s, len(expected[s["name"]])), expected[s["name"]], "one publisher")
+
+    # Phase 2: two publishers at once (other connections, other loops).
+    exp2 = {s["name"]: [] for s in subs}
+    for j in range(2):
+        for i in range(150):
+            ch = ("ch:a", "news.world")[i % 2]
+            for s in subs:
+                exp2[s["name"]] += _expected_for(s, ch, "p%d-%d" % (j, i))
+    pubs = [ctx.client() for _ in range(2)]
+
+    def publisher(j):
+        for i in range(150):
+            pubs[j].publish(("ch:a", "news.world")[i % 2], "p%d-%d" % (j, i))
+    jobs = [ctx.spawn(publisher, j) for j in range(2)]
+    for jb in jobs:
+        done, _, err = jb.result(20)
+        ctx.check(done and err is None, "publisher thread: %s" % (err or "did not finish in 20 s"))
+    for s in subs:
+        compare(s, receive(s, len(exp2[s["name"]])), exp2[s["name"]], "two publishers")
+
+    # Phase 3: unsubscribe.
+    s0, s2, s4 = subs[0], subs[2], subs[4]
+    s0["p"].unsubscribe("ch:a")
+    m = _drain(s0["p"], 1, 3)
+    ctx.eq("S0 UNSUBSCRIBE ch:a confirmation",
+           [(x["type"], x["channel"], x["data"]) for x in m], [("unsubscribe", "ch:a", 1)])
+    s2["p"].punsubscribe("ch:*")
+    m = _drain(s2["p"], 1, 3)
+    ctx.eq("S2 PUNSUBSCRIBE ch:* confirmation",
+           [(x["type"], x["pattern"] or x["channel"], x["data"]) for x in m], [("punsubscribe", "ch:*", 1)])
+    rep = s4["conn"].command("UNSUBSCRIBE", "ch:b")
+    ctx.check(isinstance(rep, resp.Reply) and rep.to_python() == [b"unsubscribe", b"ch:b", 0],
+              "RESP3 UNSUBSCRIBE ch:b: %s" % reply_text(rep))
+    ctx.eq("PUBLISH ch:a after S0 left it", pub.publish("ch:a", "after-1"), 1)     # S2 channel
+    ctx.eq("PUBLISH ch:b after two left", pub.publish("ch:b", "after-2"), 1)       # S0
+    ctx.eq("PUBLISH ch:c after S2 left ch:*", pub.publish("ch:c", "after-3"), 1)   # S3
+    ctx.eq("S0 after unsubscribing ch:a", [(x["channel"], x["data"]) for x in _drain(s0["p"], 1, 3)],
+           [("ch:b", "after-2")])
+    ctx.eq("S2 after punsubscribing ch:*", [(x["channel"], x["data"]) for x in _drain(s2["p"], 1, 3)],
+           [("ch:a", "after-1")])
+    ctx.eq("S3 gets ch:c", [(x["channel"], x["data"]) for x in _drain(subs[3]["p"], 1, 3)],
+           [("ch:c", "after-3")])
+    rest = _drain_raw(s4["conn"], 0, 0.5)
+    ctx.check(not rest, "RESP3 subscriber got messages after UNSUBSCRIBE: %s"
+              % [reply_text(x) for x in rest[:3]])
+    rep = s4["conn"].command("PING")
+    ctx.check(isinstance(rep, resp.Reply) and rep.raw == b"+PONG\r\n",
+              "PING on the RESP3 connection after UNSUBSCRIBE: %s" % reply_text(rep))
+    ctx.eq("PUBSUB NUMSUB", pub.pubsub_numsub("ch:a", "ch:b", "ch:c", "news.sport", "nochan"),
+           [("ch:a", 1), ("ch:b", 1), ("ch:c", 1), ("news.sport", 1), ("nochan", 0)])
+    ctx.eq("PUBSUB NUMPAT", pub.pubsub_numpat(), 2)
+    ctx.eq("PUBSUB CHANNELS ch:*", sorted(pub.pubsub_channels("ch:*")), ["ch:a", "ch:b", "ch:c"])
+
+    # Phase 4: everyone goes away; the server forgets them.
+    for s in subs:
+        if "p" in s:
+            s["p"].close()
+        else:
+            s["conn"].close()
+    ok = ctx.wait_until(lambda: pub.pubsub_numsub("ch:a", "ch:b", "ch:c", "news.sport") ==
+                        [("ch:a", 0), ("ch:b", 0), ("ch:c", 0), ("news.sport", 0)]
+                        and pub.pubsub_numpat() == 0, 3.0, 0.05)
+    ctx.check(ok, "after closing every subscriber: NUMSUB %s NUMPAT %s" % (
+        pub.pubsub_numsub("ch:a", "ch:b", "ch:c", "news.sport"), pub.pubsub_numpat()))
+    ctx.eq("PUBLISH with nobody left", pub.publish("ch:a", "x"), 0)
+
+
+# ======================================================================== 3: blocking
+
+@case("3a", "blocking: BLPOP on several shards woken by RPUSH", timeout=60)
+def t_block_multi(ctx):
+    pusher = ctx.client()
+    keys = ["bl:%d" % i for i in range(8)]
+    base = ctx.info_int("blocked_clients")
+    for i, k in enumerate(keys):
+        w = ctx.client()
+        job = ctx.spawn(w.blpop, keys, 5)
+        if not ctx.wait_blocked(base + 1):
+            job.result(6)
+            continue
+        pusher.rpush(k, "v%d" % i)
+        done, val, err = job.result(3)
+        ctx.check(done and err is None and val == (k, "v%d" % i),
+                  "BLPOP %s 5 woken by RPUSH %s v%d: got %s" % (" ".join(keys), k, i,
+                                                                 short(err or (val if done else "no reply in 3 s"))))
+        ctx.wait_blocked(base)
+    ctx.eq("all lists empty after", [pusher.llen(k) for k in keys], [0] * 8)
+    pusher.rpush("bl:3", "x")
+    pusher.rpush("bl:5", "y")
+    ctx.eq("BLPOP with data ready takes the first non-empty key in argument order",
+           pusher.blpop(["bl:1", "bl:5", "bl:3"], 1), ("bl:5", "y"))
+    ctx.eq("BRPOP with data ready", pusher.brpop(["bl:0", "bl:3"], 1), ("bl:3", "x"))
+    # a waiter on several keys, push to many at once: only one element is taken
+    w = ctx.client()
+    job = ctx.spawn(w.brpop, keys, 5)
+    if ctx.wait_blocked(base + 1):
+        pusher.mset({"bl:other": "1"})
+        p = pusher.pipeline(transaction=False)
+        for k in keys[::-1]:
+            p.rpush(k, "e-" + k)
+        p.execute()
+        done, val, err = job.result(3)
+        ctx.check(done and err is None and val in [(k, "e-" + k) for k in keys],
+                  "BRPOP on 8 keys woken by 8 RPUSHes: %s" % short(err or (val if done else "no reply")))
+        left = sum(pusher.llen(k) for k in keys)
+        ctx.eq("elements left after one BRPOP took one of 8", left, 7)
+
+
+@case("3b", "blocking: several waiters on one key", timeout=60)
+def t_block_same_key(ctx):
+    pusher = ctx.client()
+    base = ctx.info_int("blocked_clients")
+    # 5 waiters, blocked one after another; one RPUSH of 5: each gets one, first come first served
+    jobs = []
+    for i in range(5):
+        jobs.append(ctx.spawn(ctx.client().blpop, "bq", 5))
+        ctx.wait_blocked(base + i + 1)
+    ctx.eq("RPUSH bq e0..e4", pusher.rpush("bq", *["e%d" % i for i in range(5)]), 5)
+    got = []
+    for i, jb in enumerate(jobs):
+        done, val, err = jb.result(3)
+        got.append(val if done and not err else (err or "no reply"))
+    ctx.eq("what the 5 waiters got (in the order they blocked)", got,
+           [("bq", "e%d" % i) for i in range(5)])
+    ctx.eq("LLEN bq after", pusher.llen("bq"), 0)
+    ctx.wait_blocked(base)
+    # 3 waiters, 5 elements: 3 taken, 2 left
+    jobs = []
+    for i in range(3):
+        jobs.append(ctx.spawn(ctx.client().brpop, "bq2", 5))
+        ctx.wait_blocked(base + i + 1)
+    pusher.rpush("bq2", "a", "b", "c", "d", "e")
+    vals = []
+    for jb in jobs:
+        done, val, err = jb.result(3)
+        vals.append(val if done and not err else (err or "no reply"))
+    ctx.eq("3 BRPOP waiters on 5 elements", vals, [("bq2", "e"), ("bq2", "d"), ("bq2", "c")])
+    ctx.eq("left in bq2", pusher.lrange("bq2", 0, -1), ["a", "b"])
+    ctx.wait_blocked(base)
+    # 4 waiters, 4 pushers on other connections at once: every element to exactly one waiter
+    jobs = [ctx.spawn(ctx.client().blpop, "bq3", 5) for _ in range(4)]
+    ctx.wait_blocked(base + 4)
+    pushers = [ctx.client() for _ in range(4)]
+    pj = [ctx.spawn(pushers[i].rpush, "bq3", "x%d" % i) for i in range(4)]
+    for jb in pj:
+        jb.result(3)
+    vals = []
+    for jb in jobs:
+        done, val, err = jb.result(3)
+        vals.append(val if done and not err else (err or "no reply"))
+    ctx.eq("4 waiters woken by 4 concurrent pushers (sorted)", sorted(map(str, vals)),
+           sorted(str(("bq3", "x%d" % i)) for i in range(4)))
+    ctx.eq("LLEN bq3 after", pusher.llen("bq3"), 0)
+    ctx.wait_blocked(base)
+
+
+@case("3c", "blocking: BLMOVE / BRPOPLPUSH across shards", timeout=60)
+def t_block_move(ctx):
+    pusher = ctx.client()
+    base = ctx.info_int("blocked_clients")
+    for i in range(8):
+        src, dst = "bm:s%d" % i, "bm:d%d" % i
+        pusher.rpush(dst, "pre")
+        job = ctx.spawn(ctx.client().blmove, src, dst, 5, "LEFT", "RIGHT")
+        if not ctx.wait_blocked(base + 1):
+            job.result(6)
+            continue
+        pusher.rpush(src, "x%d" % i, "y%d" % i)
+        done, val, err = job.result(3)
+        ctx.check(done and err is None and val == "x%d" % i,
+                  "BLMOVE %s %s 5 LEFT RIGHT woken by RPUSH %s x%d y%d: %s"
+                  % (src, dst, src, i, i, err or (val if done else "no reply in 3 s")))
+        ctx.eq("%s after BLMOVE" % dst, pusher.lrange(dst, 0, -1), ["pre", "x%d" % i])
+        ctx.eq("%s after BLMOVE" % src, pusher.lrange(src, 0, -1), ["y%d" % i])
+        ctx.wait_blocked(base)
+    job = ctx.spawn(ctx.client().brpoplpush, "bm:src", "bm:dst", 5)
+    if ctx.wait_blocked(base + 1):
+        pusher.lpush("bm:src", "only")
+        done, val, err = job.result(3)
+        ctx.check(done and val == "only", "BRPOPLPUSH woken: %s" % (err or (val if done else "no reply")))
+        ctx.eq("bm:dst after BRPOPLPUSH", pusher.lrange("bm:dst", 0, -1), ["only"])
+        ctx.eq("bm:src after BRPOPLPUSH", pusher.exists("bm:src"), 0)
+
+
+@case("3d", "blocking: timeouts", timeout=30)
+def t_block_timeout(ctx):
+    r = ctx.client()
+    for what, fn in (("BLPOP bt:1 bt:2 0.3", lambda: r.blpop(["bt:1", "bt:2"], 0.3)),
+                     ("BRPOP bt:1 0.3", lambda: r.brpop("bt:1", 0.3)),
+                     ("BLMOVE bt:1 bt:2 0.3", lambda: r.blmove("bt:1", "bt:2", 0.3)),
+                     ("BRPOPLPUSH bt:1 bt:2 1", lambda: r.brpoplpush("bt:1", "bt:2", 1))):
+        t0 = time.monotonic()
+        try:
+            v = fn()
+        except Exception as e:
+            v = "%s: %s" % (type(e).__name__, e)
+        el = time.monotonic() - t0
+        tmo = 1.0 if "BRPOPLPUSH" in what else 0.3
+        ctx.eq(what + " reply", v, None)
+        ctx.check(tmo - 0.05 <= el <= tmo + 1.0, "%s returned after %.2f s" % (what, el))
+    ctx.eq("nothing created by timed-out pops", r.exists("bt:1", "bt:2"), 0)
+    ctx.eq("blocked_clients back to 0", ctx.info_int("blocked_clients"), 0)
+    ctx.eq("connection usable after timeouts", r.ping(), True)
+
+
+@case("3e", "blocking: a blocked client disconnects", timeout=60)
+def t_block_disconnect(ctx):
+    r = ctx.client()
+    r.ping()
+    base_b = ctx.info_int("blocked_clients")
+    base_c = ctx.info_int("connected_clients")
+    for how in ("close", "rst"):
+        for what, args, keys in (("BLPOP", ["BLPOP", "bc:%s" % how, "bc:%s2" % how, "0"],
+                                  ["bc:%s" % how, "bc:%s2" % how]),
+                                 ("BLMOVE", ["BLMOVE", "bm:%s" % how, "bm:%sd" % how, "LEFT", "RIGHT", "0"],
+                                  ["bm:%s" % how])):
+            c = resp.Connection(ctx.port)
+            c.send_command(*args)
+            if not ctx.wait_blocked(base_b + 1):
+                c.close()
+                continue
+            if how == "rst":
+                rst_close(c.sock)
+            else:
+                c.close()
+            ok = ctx.wait_until(lambda: ctx.info_int("blocked_clients") == base_b and
+                                ctx.info_int("connected_clients") == base_c, 3.0, 0.02)
+            ctx.check(ok, "after a client blocked in %s was closed (%s): blocked_clients %d "
+                          "(want %d), connected_clients %d (want %d)"
+                      % (what, how, ctx.info_int("blocked_clients"), base_b,
+                         ctx.info_int("connected_clients"), base_c))
+            for k in keys:
+                ctx.eq("RPUSH %s after its waiter left" % k, r.rpush(k, "kept"), 1)
+            time.sleep(0.05)
+            for k in keys:
+                ctx.eq("%s keeps its element (not handed to the closed client)" % k,
+                       r.lrange(k, 0, -1), ["kept"])
+            if what == "BLMOVE":
+                ctx.eq("BLMOVE destination not created", r.exists("bm:%sd" % how), 0)
+    ctx.eq("PING after", r.ping(), True)
+    # a waiter still works after all that
+    job = ctx.spawn(ctx.client().blpop, "bc:last", 5)
+    if ctx.wait_blocked(base_b + 1):
+        r.rpush("bc:last", "z")
+        done, val, err = job.result(3)
+        ctx.eq("BLPOP after the disconnects", val if done else "no reply", ("bc:last", "z"))
+
+
+# ======================================================================== 4: transactions
+
+@case("4a", "MULTI/EXEC via redis-py pipelines", timeout=30)
+def t_multi(ctx):
+    r = ctx.client()
+    with r.pipeline(transaction=True) as p:
+        p.set("t:a", "1").incr("t:a").rpush("t:l", "x", "y").mget("t:a", "t:b")
+        p.sadd("t:s", "m").hset("t:h", "f", "v").get("t:a").mset({"t:m%d" % i: i for i in range(12)})
+        res = p.execute()
+    ctx.eq("EXEC results", res, [True, 2, 2, ["2", None], 1, 1, "2", True])
+    ctx.eq("MSET inside EXEC applied", r.mget(["t:m%d" % i for i in range(12)]), [str(i) for i in range(12)])
+    with r.pipeline(transaction=True) as p:
+        p.set("t:str", "x").lpush("t:str", "y").incr("t:n")
+        res = p.execute(raise_on_error=False)
+    ctx.check(len(res) == 3 and res[0] is True and isinstance(res[1], ResponseError)
+              and "WRONGTYPE" in str(res[1]) and res[2] == 1,
+              "EXEC with a run-time error in the middle: %r" % (res,))
+    ctx.eq("the other commands of that EXEC ran", r.mget("t:str", "t:n"), ["x", "1"])
+    c = ctx.raw()
+    steps = [(("MULTI",), b"+OK\r\n"), (("SET", "t:q", "1"), b"+QUEUED\r\n"),
+             (("NOSUCHCMD", "x"), None), (("EXEC",), b"-EXECABORT Transaction discarded because of previous errors.\r\n"),
+             (("GET", "t:q"), b"$-1\r\n"),
+             (("MULTI",), b"+OK\r\n"), (("SET", "t:q"), b"-ERR wrong number of arguments for 'set' command\r\n"),
+             (("MULTI",), b"-ERR MULTI calls can not be nested\r\n"),
+             (("EXEC",), b"-EXECABORT Transaction discarded because of previous errors.\r\n"),
+             (("EXEC",), b"-ERR EXEC without MULTI\r\n"), (("DISCARD",), b"-ERR DISCARD without MULTI\r\n"),
+             (("MULTI",), b"+OK\r\n"), (("SET", "t:d", "1"), b"+QUEUED\r\n"), (("DISCARD",), b"+OK\r\n"),
+             (("GET", "t:d"), b"$-1\r\n"),
+             (("MULTI",), b"+OK\r\n"), (("EXEC",), b"*0\r\n")]
+    for args, want in steps:
+        rep = c.command(*args)
+        if want is None:
+            ok = isinstance(rep, resp.Reply) and rep.raw.startswith(b"-ERR unknown command")
+        else:
+            ok = isinstance(rep, resp.Reply) and rep.raw == want
+        ctx.check(ok, "raw %s: got %s, want %s" % (" ".join(args), reply_text(rep),
+                                                    resp.escape(want) if want else "-ERR unknown command..."))
+
+
+@case("4b", "WATCH invalidated by other clients", timeout=30)
+def t_watch(ctx):
+    r = ctx.client()
+    other = ctx.client()
+    keys = ["w:%d" % i for i in range(8)]
+
+    def attempt(setup, modify, watch=keys, label=""):
+        r.flushall()
+        setup()
+        with r.pipeline() as p:
+            p.watch(*watch)
+            p.mget(watch)
+            modify()
+            p.multi()
+            p.set("w:result", "committed")
+            p.incr("w:0")
+            try:
+                p.execute()
+                return "committed"
+            except WatchError:
+                return "WatchError"
+
+    def setup_strings():
+        r.mset({k: "1" for k in keys})
+    cases = [
+        ("SET w:5", setup_strings, lambda: other.set("w:5", "x"), "WatchError"),
+        ("DEL w:7", setup_strings, lambda: other.delete("w:7"), "WatchError"),
+        ("INCR w:2", setup_strings, lambda: other.incr("w:2"), "WatchError"),
+        ("EXPIRE w:3", setup_strings, lambda: other.expire("w:3", 100), "WatchError"),
+        ("MSET over several keys", setup_strings, lambda: other.mset({"w:4": "a", "zz": "b"}), "WatchError"),
+        ("RENAME onto w:6", lambda: (setup_strings(), r.set("w:src", "s")),
+         lambda: other.rename("w:src", "w:6"), "WatchError"),
+        ("SET of a missing watched key", lambda: r.set("w:0", "1"), lambda: other.set("w:1", "n"), "WatchError"),
+        ("RPUSH to a watched list", lambda: (r.set("w:0", "1"), r.rpush("w:1", "a")),
+         lambda: other.rpush("w:1", "b"), "WatchError"),
+        ("HSET to a watched hash", lambda: (r.set("w:0", "1"), r.hset("w:1", "f", "v")),
+         lambda: other.hset("w:1", "g", "v"), "WatchError"),
+        ("SADD to a watched set", lambda: (r.set("w:0", "1"), r.sadd("w:1", "a")),
+         lambda: other.sadd("w:1", "b"), "WatchError"),
+        ("a write to an unwatched key", setup_strings, lambda: other.set("w:unwatched", "x"), "committed"),
+        ("no write at all", setup_strings, lambda: None, "committed"),
+        ("a read of a watched key", setup_strings, lambda: other.get("w:3"), "committed"),
+    ]
+    for label, setup, modify, want in cases:
+        got = attempt(setup, modify, label=label)
+        ctx.eq("transaction after WATCH w:0..w:7 and another client's %s" % label, got, want)
+        res = r.get("w:result")
+        ctx.eq("w:result after %s" % label, res, "committed" if want == "committed" else None)
+    # the same client's own write also invalidates; UNWATCH undoes the watch
+    r.flushall()
+    c = ctx.raw()
+    script = [(("WATCH", "w:own"), b"+OK\r\n"), (("SET", "w:own", "2"), b"+OK\r\n"), (("MULTI",), b"+OK\r\n"),
+              (("SET", "w:r", "1"), b"+QUEUED\r\n"), (("EXEC",), b"*-1\r\n"),
+              (("WATCH", "w:own"), b"+OK\r\n"), (("UNWATCH",), b"+OK\r\n")]
+    for args, want in script:
+        rep = c.command(*args)
+        ctx.check(isinstance(rep, resp.Reply) and rep.raw == want,
+                  "raw %s: got %s, want %s" % (" ".join(args), reply_text(rep), resp.escape(want)))
+    other.set("w:own", "3")
+    for args, want in ((("MULTI",), b"+OK\r\n"), (("SET", "w:r", "1"), b"+QUEUED\r\n"),
+                       (("EXEC",), b"*1\r\n+OK\r\n")):
+        rep = c.command(*args)
+        ctx.check(isinstance(rep, resp.Reply) and rep.raw == want,
+                  "raw %s after UNWATCH and another client's write: got %s, want %s"
+                  % (" ".join(args), reply_text(rep), resp.escape(want)))
+    # raw: another client's write gives a null EXEC
+    for args, want in ((("WATCH", "w:x", "w:y"), b"+OK\r\n"),):
+        c.command(*args)
+    other.set("w:y", "1")
+    c.command("MULTI")
+    c.command("GET", "w:x")
+    rep = c.command("EXEC")
+    ctx.check(isinstance(rep, resp.Reply) and rep.raw == b"*-1\r\n",
+              "raw EXEC after WATCH w:x w:y and another client's SET w:y: %s" % reply_text(rep))
+
+
+@case("4c", "WATCH/MULTI retry loop, 8 threads x 50", timeout=90)
+def t_watch_counter(ctx):
+    clients = [ctx.client() for _ in range(8)]
+    deadline = time.monotonic() + 60
+
+    def worker(r):
+        retries = 0
+        for _ in range(50):
+            while True:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("not done within 60 s")
+                with r.pipeline() as p:
+                    try:
+                        p.watch("ctr", "ctr:log")
+                        v = int(p.get("ctr") or 0)
+                        p.multi()
+                        p.set("ctr", v + 1)
+                        p.rpush("ctr:log", v + 1)
+                        p.execute()
+                        break
+                    except WatchError:
+                        retries += 1
+        return retries
+    jobs = [ctx.spawn(worker, r) for r in clients]
+    total_retries = 0
+    for jb in jobs:
+        done, val, err = jb.result(max(1, deadline - time.monotonic() + 5))
+        if not done or err:
+            ctx.fail("worker: %s" % (err or "did not finish"))
+        else:
+            total_retries += val
+    r = clients[0]
+    ctx.eq("counter after 8 x 50 WATCH/MULTI increments", r.get("ctr"), "400")
+    log = r.lrange("ctr:log", 0, -1)
+    ctx.check(log == [str(i) for i in range(1, 401)],
+              "ctr:log should be 1..400 in order; has %d entries, first problem at %s"
+              % (len(log), next((i for i, x in enumerate(log) if x != str(i + 1)), len(log))))
+    ctx.note("%d WatchError retries" % total_retries)
+
+
+# ======================================================================== 5: atomicity
+
+@case("5", "atomicity of MSET / EXEC / RENAME under concurrency", timeout=60)
+def t_atomicity(ctx):
+    group = ["g:k%d" % i for i in range(1, 9)]
+    pairs = [("rn:a%d" % j, "rn:b%d" % j) for j in range(4)]
+    setup = ctx.client()
+    setup.mset({k: "init" for k in group})
+    for a, _ in pairs:
+        setup.set(a, "payload")
+    stop = threading.Event()
+    lock = threading.Lock()
+    stats = collections.Counter()
+    violations = []
+    values_seen = set()
+
+    def violation(msg):
+        with lock:
+            stats["violations"] += 1
+            if len(violations) < 5:
+                violations.append(msg)
+
+    def mset_writer(r, t):
+        i = 0
+        while not stop.is_set():
+            r.mset({k: "m%d-%d" % (t, i) for k in group})
+            i += 1
+        with lock:
+            stats["mset"] += i
+
+    def exec_writer(r):
+        i = 0
+        while not stop.is_set():
+            with r.pipeline(transaction=True) as p:
+                for k in group:
+                    p.set(k, "x-%d" % i)
+                p.execute()
+            i += 1
+        with lock:
+            stats["exec"] += i
+
+    def rename_writer(r):
+        where = {a: a for a, _ in pairs}
+        i = 0
+        while not stop.is_set():
+            for a, b in pairs:
+                cur = where[a]
+                nxt = b if cur == a else a
+                r.rename(cur, nxt)
+                where[a] = nxt
+            i += 1
+        with lock:
+            stats["rename"] += i * len(pairs)
+
+    def mget_reader(r):
+        n = 0
+        while not stop.is_set():
+            vals = r.mget(group)
+            n += 1
+            if len(set(vals)) != 1 or vals[0] is None:
+                violation("MGET %s saw %s" % (" ".join(group), vals))
+            else:
+                with lock:
+                    values_seen.add(vals[0])
+        with lock:
+            stats["mget checks"] += n
+
+    def exec_reader(r):
+        n = 0
+        while not stop.is_set():
+            with r.pipeline(transaction=True) as p:
+                for k in group:
+                    p.get(k)
+                vals = p.execute()
+            n += 1
+            if len(set(vals)) != 1 or vals[0] is None:
+                violation("MULTI GET*8 EXEC saw %s" % vals)
+        with lock:
+            stats["exec checks"] += n
+
+    def rename_reader(r):
+        n = 0
+        while not stop.is_set():
+            for a, b in pairs:
+                e = r.exists(a, b)
+                if e != 1:
+                    violation("EXISTS %s %s = %r during RENAMEs (want 1)" % (a, b, e))
+                vals = r.mget(a, b)
+                if sorted(v is None for v in vals) != [False, True] or "payload" not in vals:
+                    violation("MGET %s %s = %r during RENAMEs (want exactly one 'payload')" % (a, b, vals))
+                n += 2
+        with lock:
+            stats["rename checks"] += n
+
+    jobs = [ctx.spawn(mset_writer, ctx.client(), 0), ctx.spawn(mset_writer, ctx.client(), 1),
+            ctx.spawn(exec_writer, ctx.client()), ctx.spawn(rename_writer, ctx.client()),
+            ctx.spawn(mget_reader, ctx.client()), ctx.spawn(mget_reader, ctx.client()),
+            ctx.spawn(exec_reader, ctx.client()), ctx.spawn(rename_reader, ctx.client())]
+    time.sleep(3.0)
+    stop.set()
+    for jb in jobs:
+        done, _, err = jb.result(10)
+        if not done or err:
+            ctx.fail("worker thread: %s" % (("%s: %s" % (type(err).__name__, err)) if err else "did not stop"))
+    checks = stats["mget checks"] + stats["exec checks"] + stats["rename checks"]
+    ctx.check(not violations, lambda: "%d atomicity violations in %d checks, e.g.:\n        %s"
+              % (stats["violations"], checks, "\n        ".join(violations)))
+    ctx.check(len(values_seen) >= 10, "readers saw only %d distinct group values: writers did not "
+              "really interleave (stats %s)" % (len(values_seen), dict(stats)))
+    final = setup.mget(group)
+    ctx.check(len(set(final)) == 1, "group values differ at the end: %s" % final)
+    ctx.note("%d checks (%d MGET, %d EXEC, %d rename-pair); %d MSET, %d EXEC, %d RENAME writes"
+             % (checks, stats["mget checks"], stats["exec checks"], stats["rename checks"],
+                stats["mset"], stats["exec"], stats["rename"]))
+
+
+# ======================================================================== 6: redis-cli
+
+def _run(argv, stdin=b"", timeout=60):
+    try:
+        p = subprocess.run(argv, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=timeout)
+        return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode("utf-8", "replace")
+        return None, out, "timed out after %ss" % timeout
+
+
+@case("6a", "redis-cli scripted session", timeout=60)
+def t_cli_session(ctx):
+    script = "\n".join([
+        "SET foo bar", "GET foo", "INCR n", "INCRBY n 10", "RPUSH l a b c", "LRANGE l 0 -1",
+        "GET missing", "LPUSH foo x", 'ECHO "hello world"', "HSET h f v", "HGETALL h",
+        "SADD s x", "SCARD s", "MSET k1 v1 k2 v2 k3 v3", "MGET k1 k2 nokey k3", "DEL foo n k1",
+        "EXISTS foo n k2", "TYPE l", "DBSIZE", ""])   # left: l h s k2 k3
+    want = "\n".join([
+        "OK", "bar", "1", "11", "3", "a", "b", "c",
+        "", "WRONGTYPE Operation against a key holding the wrong kind of value", "", "hello world",
+        "1", "f", "v", "1", "1", "OK", "v1", "v2", "", "v3", "3", "1", "list", "5", ""])
+    rc, out, err = _run(["redis-cli", "-h", HOST, "-p", str(ctx.port)], script.encode(), 30)
+    ctx.eq("redis-cli exit status", rc, 0)
+    if out != want:
+        ol, wl = out.split("\n"), want.split("\n")
+        i = next((i for i in range(max(len(ol), len(wl)))
+                  if i >= len(ol) or i >= len(wl) or ol[i] != wl[i]), 0)
+        ctx.fail("redis-cli output differs at line %d: got %r, want %r (stderr %r)"
+                 % (i + 1, ol[i:i + 3], wl[i:i + 3], err[:200]))
+    rc, out, err = _run(["redis-cli", "-h", HOST, "-p", str(ctx.port), "LRANGE", "l", "0", "-1"], b"", 30)
+    ctx.eq("redis-cli LRANGE l 0 -1 (argument form)", out, "a\nb\nc\n")
+
+
+@case("6b", "redis-cli --pipe mass insertion", timeout=120)
+def t_cli_pipe(ctx):
+    data = b"".join(cmd("SET", "pk:%d" % i, "v%d" % i) for i in range(10000))
+    rc, out, err = _run(["redis-cli", "-h", HOST, "-p", str(ctx.port), "--pipe"], data, 90)
+    ctx.eq("redis-cli --pipe exit status", rc, 0)
+    ctx.check("errors: 0, replies: 10000" in out,
+              "redis-cli --pipe summary: %r (stderr %r)" % (out.strip()[-200:], err[-200:]))
+    r = ctx.client()
+    ctx.eq("DBSIZE after --pipe", r.dbsize(), 10000)
+    ctx.eq("some values", r.mget("pk:0", "pk:4321", "pk:9999"), ["v0", "v4321", "v9999"])
+
+
+@case("6c", "redis-cli --scan --pattern", timeout=60)
+def t_cli_scan(ctx):
+    r = ctx.client()
+    want = ["user:%d" % i for i in range(500)] + ["user:"]
+    r.mset({k: "1" for k in want})
+    r.mset({k: "1" for k in ["user", "users:1", "xuser:1", "User:1", "usr:2"] +
+            ["other:%d" % i for i in range(300)]})
+    time.sleep(0.3)   # see 1b: no SCAN during a redis-server rehash
+    rc, out, err = _run(["redis-cli", "-h", HOST, "-p", str(ctx.port), "--scan", "--pattern", "user:*"], b"", 30)
+    ctx.eq("redis-cli --scan exit status", rc, 0)
+    got = out.split("\n")
+    if got and got[-1] == "":
+        got.pop()
+    c = collections.Counter(got)
+    dups = [k for k, n in c.items() if n > 1]
+    ctx.check(set(got) == set(want) and not dups,
+              "redis-cli --scan --pattern 'user:*': %d lines, %d distinct, %d duplicated %s, missing %s, "
+              "extra %s (stderr %r)" % (len(got), len(c), len(dups), dups[:3],
+                                        sorted(set(want) - set(got))[:5], sorted(set(got) - set(want))[:5],
+                                        err[:200]))
+
+
+# ======================================================================== 7: redis-benchmark
+
+BENCH_TESTS = ["SET", "GET", "INCR", "LPUSH", "RPUSH", "LPOP", "RPOP", "SADD", "HSET", "SPOP",
+               "LPUSH (needed to benchmark LRANGE)", "LRANGE_100 (first 100 elements)",
+               "LRANGE_300 (first 300 elements)", "LRANGE_500 (first 500 elements)",
+               "LRANGE_600 (first 600 elements)", "MSET (10 keys)"]
+
+
+def _bench(ctx, pipeline):
+    argv = ["redis-benchmark", "-h", HOST, "-p", str(ctx.port), "-q", "-n", "2000", "-c", "10",
+            "-t", "set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,lrange,mset", "-P", str(pipeline)]
+    rc, out, err = _run(argv, b"", 120)
+    label = "redis-benchmark -P %d" % pipeline
+    ctx.check(rc == 0, "%s: exit status %s, stderr %r, output tail %r" % (label, rc, err[-300:], out[-300:]))
+    lines = [l.strip() for l in out.replace("\r", "\n").split("\n") if l.strip()]
+    rates = {}
+    for l in lines:
+        m = re.match(r"(.+?): ([0-9.]+) requests per second", l)
+        if m:
+            rates[m.group(1)] = float(m.group(2))
+    missing = [t for t in BENCH_TESTS if not rates.get(t)]
+    ctx.check(not missing, "%s: no rate reported for %s (rates %s)" % (label, missing, rates))
+    bad = [l for l in (out + "\n" + err).replace("\r", "\n").split("\n") if "ERR" in l or "WRONGTYPE" in l]
+    ctx.check(not bad, "%s printed errors: %s" % (label, bad[:5]))
+    ctx.check(ctx.server.ping_ok(1.0), "%s: server does not answer PING afterwards" % label)
+    return rates
+
+
+@case("7", "redis-benchmark functional run", timeout=300)
+def t_benchmark(ctx):
+    for pl in (1, 16):
+        _bench(ctx, pl)
+    r = ctx.client()
+    ctx.eq("PING after redis-benchmark", r.ping(), True)
+    ctx.check(r.llen("mylist") >= 0 and r.type("myset") in ("set", "none"), "benchmark keys have odd types")
+
+
+# ======================================================================== 8: bad input
+
+PROTOCOL_ERRORS = [
+    (b"*x\r\n", b"-ERR Protocol error: invalid multibulk length\r\n"),
+    (b"*1\r\n+PING\r\n", b"-ERR Protocol error: expected '$', got '+'\r\n"),
+    (b"*1\r\n$-1\r\n", b"-ERR Protocol error: invalid bulk length\r\n"),
+    (b'SET "a b\r\n', b"-ERR Protocol error: unbalanced quotes in request\r\n"),
+    (b"*1\r\n$600000000\r\n", b"-ERR Protocol error: invalid bulk length\r\n"),
+]
+
+
+@case("8a", "protocol errors close the connection", timeout=60)
+def t_proto_errors(ctx):
+    for payload, want in PROTOCOL_ERRORS:
+        c = resp.Connection(ctx.port)
+        c.send_raw(payload)
+        rep = c.read_reply(3.0)
+        ok = isinstance(rep, resp.Reply) and rep.raw == want
+        ctx.check(ok, "sent %s: got %s, want %s" % (resp.escape(payload), reply_text(rep), resp.escape(want)))
+        if ok:
+            nxt = c.read_reply(2.0)
+            ctx.check(nxt is resp.EOF, "sent %s: after the error the connection was not closed "
+                      "(next read: %s)" % (resp.escape(payload), reply_text(nxt)))
+        c.close()
+        ctx.check(ctx.server.ping_ok(2.0), "after %s: a fresh client gets no PONG" % resp.escape(payload))
+
+
+@case("8b", "10,000 pipelined commands in one write", timeout=60)
+def t_pipeline(ctx):
+    c = ctx.raw()
+    parts, want = [], []
+    ctr = 0
+    for i in range(10000):
+        k = i % 4
+        if k == 0:
+            parts.append(cmd("SET", "pl:%d" % i, "val%d" % i))
+            want.append(b"+OK\r\n")
+        elif k == 1:
+            parts.append(cmd("GET", "pl:%d" % (i - 1)))
+            v = b"val%d" % (i - 1)
+            want.append(b"$%d\r\n%s\r\n" % (len(v), v))
+        elif k == 2:
+            ctr += 1
+            parts.append(cmd("INCR", "pl:ctr"))
+            want.append(b":%d\r\n" % ctr)
+        else:
+            parts.append(cmd("ECHO", "e%d" % i))
+            v = b"e%d" % i
+            want.append(b"$%d\r\n%s\r\n" % (len(v), v))
+    data = b"".join(parts)
+    dup = c.sock.dup()
+    dup.settimeout(30)
+    sender = ctx.spawn(dup.sendall, data)
+    got = 0
+    first_bad = None
+    deadline = time.monotonic() + 30
+    while got < len(want) and time.monotonic() < deadline:
+        rep = c.read_reply(5.0)
+        if not isinstance(rep, resp.Reply):
+            first_bad = "reply %d: %s" % (got + 1, reply_text(rep))
+            break
+        if rep.raw != want[got] and first_bad is None:
+            first_bad = "reply %d (command %s): got %s, want %s" % (
+                got + 1, resp.escape(parts[got], 60), reply_text(rep), resp.escape(want[got]))
+        got += 1
+    done, _, err = sender.result(5)
+    dup.close()
+    ctx.check(done and err is None, "sending %d bytes in one write: %s" % (len(data), err or "did not finish"))
+    ctx.check(first_bad is None and got == len(want), "%d of %d replies read; first problem: %s"
+              % (got, len(want), first_bad))
+    extra = c.read_reply(0.3)
+    ctx.check(extra is resp.TIMEOUT, "extra data after 10,000 replies: %s" % reply_text(extra))
+
+
+@case("8c", "a client that never reads 50,000 GETs of 100 KB", timeout=90)
+def t_slow_reader(ctx):
+    big = ("0123456789abcdef" * 6400).encode()        # 102,400 bytes
+    ctl = ctx.ctl()
+    ctl.command("SET", "big", big)
+    base_c = ctx.info_int("connected_clients")
+    rss0 = ctx.server.rss_mb()
+    stop = threading.Event()
+    lat = []
+    problems = []
+
+    def pinger():
+        c = resp.Connection(ctx.port)
+        g = resp.Connection(ctx.port)
+        n = 0
+        try:
+            while not stop.is_set():
+                t0 = time.monotonic()
+                rep = c.command("PING", timeout=1.0)
+                dt = time.monotonic() - t0
+                lat.append(dt)
+                if not (isinstance(rep, resp.Reply) and rep.raw == b"+PONG\r\n"):
+                    problems.append("PING from another client: %s after %.2f s" % (reply_text(rep), dt))
+                    if rep is resp.TIMEOUT:
+                        c.close()
+                        c = resp.Connection(ctx.port)
+                n += 1
+                if n % 10 == 0:
+                    t0 = time.monotonic()
+                    rep = g.command("GET", "big", timeout=2.0)
+                    if not (isinstance(rep, resp.Reply) and rep.value == big):
+                        problems.append("GET big from another client: %s" % reply_text(rep))
+                time.sleep(0.02)
+        finally:
+            c.close()
+            g.close()
+    pj = ctx.spawn(pinger)
+    time.sleep(0.2)
+    s = raw_socket(ctx.port)
+    data = cmd("GET", "big") * 50000
+    sent = 0
+    t0 = time.monotonic()
+    s.settimeout(0.2)
+    while sent < len(data) and time.monotonic() - t0 < 5.0:
+        try:
+            sent += s.send(data[sent:sent + 65536])
+        except socket.timeout:
+            pass
+        except OSError as e:
+            problems.append("the flooding client's send failed: %s" % e)
+            break
+    send_time = time.monotonic() - t0
+    time.sleep(1.5)
+    rss1 = ctx.server.rss_mb()
+    s.close()
+    time.sleep(0.5)
+    stop.set()
+    pj.result(5)
+    ok = ctx.wait_until(lambda: ctx.info_int("connected_clients") == base_c, 10.0, 0.05)
+    ctx.check(ok, "connected_clients %d after the flooding client closed, want %d"
+              % (ctx.info_int("connected_clients"), base_c))
+    ctx.check(not problems, lambda: "%d problems while a client was not reading, e.g. %s"
+              % (len(problems), problems[:3]))
+    ctx.check(lat and max(lat) < 1.0, "slowest PING meanwhile: %.3f s" % (max(lat) if lat else -1))
+    ctx.check(ctx.server.ping_ok(2.0), "no PONG for a fresh client afterwards")
+    rep = ctl.command("GET", "big", timeout=5)
+    ctx.check(isinstance(rep, resp.Reply) and rep.value == big, "GET big afterwards: %s" % (
+        reply_text(rep) if not isinstance(rep, resp.Reply) else "%d bytes, not the value" % len(rep.value or b"")))
+    ctx.note("sent %d of %d bytes of GETs in %.1f s; %d PINGs meanwhile, slowest %.3f s; server RSS "
+             "%d MB -> %d MB" % (sent, len(data), send_time, len(lat), max(lat) if lat else -1, rss0, rss1))
+
+
+@case("8d", "abrupt disconnects (RST) mid-multibulk and mid-pipeline, 100 times", timeout=90)
+def t_rst(ctx):
+    big = b"B" * 100000
+    ctl = ctx.ctl()
+    ctl.command("SET", "big", big)
+    base_c = ctx.info_int("connected_clients")
+    partial = b"*3\r\n$3\r\nSET\r\n$5\r\nrst:k\r\n$100000\r\n" + b"y" * 50000
+    pipeline = (cmd("GET", "big") + cmd("INCR", "rst:ctr")) * 50 + cmd("SET", "rst:p", "1")[:-7]
+    errors = []
+    rnd = random.Random(7)
+    for i in range(100):
+        for payload in (partial, pipeline):
+            try:
+                s = raw_socket(ctx.port)
+                s.sendall(payload)
+                if i % 3 == 1:
+                    time.sleep(rnd.random() * 0.005)
+                rst_close(s)
+            except OSError as e:
+                errors.append("iteration %d: %s" % (i, e))
+    ctx.check(not errors, "could not connect/send: %s" % errors[:3])
+    ctx.check(ctx.server.ping_ok(2.0), "no PONG for a fresh client after 200 RSTs")
+    ok = ctx.wait_until(lambda: ctx.info_int("connected_clients") == base_c, 10.0, 0.05)
+    ctx.check(ok, "connected_clients is %d after the RSTs, want %d (the open test connections)"
+              % (ctx.info_int("connected_clients"), base_c))
+    rep = ctl.command("EXISTS", "rst:k", "rst:p")
+    ctx.check(isinstance(rep, resp.Reply) and rep.value == 0,
+              "an unfinished command was executed: EXISTS rst:k rst:p = %s" % reply_text(rep))
+    rep = ctl.command("GET", "rst:ctr")
+    ctx.check(isinstance(rep, resp.Reply) and (rep.value is None or 0 <= int(rep.value) <= 5000),
+              "rst:ctr = %s" % reply_text(rep))
+    ctr = rep.value if isinstance(rep, resp.Reply) else None
+    rep = ctl.command("GET", "big")
+    ctx.check(isinstance(rep, resp.Reply) and rep.value == big, "GET big afterwards: %s" % short(
+        rep.value if isinstance(rep, resp.Reply) else reply_text(rep), 80))
+    ctx.note("%s INCRs ran before the resets" % (ctr.decode() if ctr else 0))
+
+
+# ======================================================================== 9: requirepass
+
+@case("9", "requirepass", timeout=60)
+def t_requirepass(ctx):
+    srv = ctx.start_server("auth-server", ["--requirepass", "secret"], "secret")
+    P = srv.port
+    c = ctx.raw(P)
+    for args, want in ((("GET", "k"), b"-NOAUTH Authentication required.\r\n"),
+                       (("PING",), b"-NOAUTH Authentication required.\r\n"),
+                       (("SET", "k", "v"), b"-NOAUTH Authentication required.\r\n"),
+                       (("AUTH", "wrong"), b"-WRONGPASS invalid username-password pair or user is disabled.\r\n"),
+                       (("AUTH", "secret"), b"+OK\r\n"), (("SET", "k", "v"), b"+OK\r\n"),
+                       (("GET", "k"), b"$1\r\nv\r\n")):
+        rep = c.command(*args)
+        ctx.check(isinstance(rep, resp.Reply) and rep.raw == want,
+                  "%s: got %s, want %s" % (" ".join(args), reply_text(rep), resp.escape(want)))
+    c2 = ctx.raw(P)
+    rep = c2.command("HELLO", "3")
+    ctx.check(isinstance(rep, resp.Reply) and rep.raw.startswith(b"-NOAUTH"),
+              "HELLO 3 before AUTH: %s" % reply_text(rep))
+    rep = c2.command("HELLO", "3", "AUTH", "default", "secret")
+    ctx.check(isinstance(rep, resp.Reply) and rep.type == "%", "HELLO 3 AUTH default secret: %s" % reply_text(rep))
+    rep = c2.command("GET", "k")
+    ctx.check(isinstance(rep, resp.Reply) and rep.raw == b"$1\r\nv\r\n", "GET after HELLO AUTH: %s" % reply_text(rep))
+    c3 = ctx.raw(P)
+    rep = c3.command("AUTH", "default", "secret")
+    ctx.check(isinstance(rep, resp.Reply) and rep.raw == b"+OK\r\n", "AUTH default secret: %s" % reply_text(rep))
+    rep = c3.command("MSET", "a", "1", "b", "2", "c", "3", "d", "4", "e", "5")
+    ctx.check(isinstance(rep, resp.Reply) and rep.raw == b"+OK\r\n",
+              "an 11-element multibulk after AUTH: %s" % reply_text(rep))
+
+    r = ctx.client(P, password="secret")
+    ctx.eq("redis-py with password: SET", r.set("pk", "pv"), True)
+    ctx.eq("redis-py with password: MGET", r.mget("pk", "a", "e"), ["pv", "1", "5"])
+    ctx.eq("redis-py with password: INCR", r.incr("pn"), 1)
+    nopw = ctx.client(P)
+    ctx.raises("redis-py without password", lambda: nopw.get("pk"), "Authentication required",
+               exc=redis.exceptions.AuthenticationError)
+    badpw = ctx.client(P, password="nope")
+    try:
+        v = badpw.get("pk")
+        ctx.fail("redis-py with a wrong password: GET returned %r" % v)
+    except (redis.exceptions.ResponseError, redis.exceptions.AuthenticationError) as e:
+        ctx.check("WRONGPASS" in str(e) or "invalid" in str(e).lower(),
+                  "redis-py with a wrong password: %s: %s" % (type(e).__name__, e))
+
+    for payload, want in ((b"*11\r\n", b"-ERR Protocol error: unauthenticated multibulk length\r\n"),
+                          (b"*1\r\n$20000\r\n", b"-ERR Protocol error: unauthenticated bulk length\r\n")):
+        u = resp.Connection(P)
+        u.send_raw(payload)
+        rep = u.read_reply(3.0)
+        ok = isinstance(rep, resp.Reply) and rep.raw == want
+        ctx.check(ok, "before AUTH, sent %s: got %s, want %s" % (resp.escape(payload), reply_text(rep),
+                                                                 resp.escape(want)))
+        if ok:
+            nxt = u.read_reply(2.0)
+            ctx.check(nxt is resp.EOF, "before AUTH, sent %s: the connection stayed open (%s)"
+                      % (resp.escape(payload), reply_text(nxt)))
+        u.close()
+    rc, out, err = _run(["redis-cli", "-h", HOST, "-p", str(P), "-a", "secret", "--no-auth-warning", "GET", "pk"],
+                        b"", 20)
+    ctx.eq("redis-cli -a secret GET pk", (rc, out), (0, "pv\n"))
+    ctx.check(srv.ping_ok(2.0, password="secret"), "the requirepass server stopped answering")
+
+
+# ======================================================================== runner
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corio-bin", help="path of corio-redis")
+    ap.add_argument("--loops", type=int, default=4)
+    ap.add_argument("--reference", action="store_true", help="test redis-server instead")
+    ap.add_argument("--redis-server", default="/usr/bin/redis-server")
+    ap.add_argument("--only", default="", help="comma-separated case ids or prefixes")
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--timeout", type=float, default=900, help="whole run, seconds")
+    ARGS = ap.parse_args()
+    if ARGS.list:
+        for c in CASES:
+            print("%-3s %s (limit %ds)" % (c.cid, c.title, c.timeout))
+        return 0
+    if not ARGS.reference and not ARGS.corio_bin:
+        ap.error("--corio-bin PATH is required (or --reference)")
+    if ARGS.corio_bin:
+        ARGS.corio_bin = os.path.abspath(ARGS.corio_bin)
+    wanted = [w.strip() for w in ARGS.only.split(",") if w.strip()]
+    cases = [c for c in CASES if not wanted or any(c.cid.startswith(w) for w in wanted)]
+    workdir = tempfile.mkdtemp(prefix="redis-clients-")
+    results = {"passed": 0, "failed": 0}
+    finished = threading.Event()
+
+    def final_line():
+        print("redis-clients: %d passed, %d failed" % (results["passed"], results["failed"]), flush=True)
+
+    def on_signal(signum, _frame):
+        print("interrupted by signal %d" % signum, flush=True)
+        stop_all_servers()
+        results["failed"] += 1
+        final_line()
+        os._exit(1)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    def overall_watchdog():
+        if not finished.wait(ARGS.timeout):
+            print("whole run exceeded --timeout %.0fs; stopping" % ARGS.timeout, flush=True)
+            stop_all_servers()
+            results["failed"] += 1
+            final_line()
+            os._exit(1)
+    threading.Thread(target=overall_watchdog, daemon=True).start()
+
+    target = "redis-server (reference)" if ARGS.reference else "corio-redis --loops %d" % ARGS.loops
+    print("testing %s; logs in %s" % (target, workdir), flush=True)
+    server = None
+    try:
+        for c in cases:
+            problem = None
+            if server is None or not server.alive():
+                try:
+                    server = Server("main", [], workdir).start()
+                except (RuntimeError, OSError) as e:
+                    results["failed"] += 1
+                    print("FAIL %s %s\n    - cannot start the server: %s" % (c.cid, c.title, e), flush=True)
+                    server = None
+                    continue
+            try:
+                fc = resp.Connection(server.port)
+                rep = fc.command("FLUSHALL", timeout=10)
+                fc.close()
+                if not (isinstance(rep, resp.Reply) and rep.raw == b"+OK\r\n"):
+                    problem = "FLUSHALL before the case: %s" % reply_text(rep)
+            except OSError as e:
+                problem = "cannot connect before the case: %s" % e
+            ctx = Ctx(server, workdir)
+            t0 = time.monotonic()
+            if problem:
+                ctx.fail(problem)
+            else:
+                def body():
+                    try:
+                        c.fn(ctx)
+                    except Exception as e:
+                        tb = traceback.extract_tb(e.__traceback__)
+                        where = next((f"line {f.lineno}" for f in reversed(tb)
+                                      if f.filename == os.path.abspath(__file__) or
+                                      f.filename.endswith("clients_test.py")), "?")
+                        ctx.fail("unexpected %s at %s: %s" % (type(e).__name__, where, short(str(e), 400)))
+                th = threading.Thread(target=body, daemon=True)
+                th.start()
+                th.join(c.timeout)
+                if th.is_alive():
+                    ctx.fail("case did not finish within its %ds limit" % c.timeout)
+            ctx.cleanup()
+            restart = False
+            if not server.alive():
+                ctx.fail("the server process exited (status %s) during the case; log tail:\n%s"
+                         % (server.proc.returncode, server.log_tail()))
+                restart = True
+            elif not server.ping_ok(3.0):
+                ctx.fail("after the case the server does not answer PING on a fresh connection")
+                restart = True
+            elif th_alive(ctx, c):
+                restart = True
+            dt = time.monotonic() - t0
+            if ctx.failures:
+                results["failed"] += 1
+                print("FAIL %s %s (%.1fs)" % (c.cid, c.title, dt), flush=True)
+                for f in ctx.failures:
+                    print("    - " + f.replace("\n", "\n      "), flush=True)
+            else:
+                results["passed"] += 1
+                print("PASS %s %s (%.1fs)%s" % (c.cid, c.title, dt,
+                                               ("  [" + "; ".join(ctx.notes) + "]") if ctx.notes else ""),
+                      flush=True)
+            if ctx.failures and ctx.notes:
+                print("    note: " + "; ".join(ctx.notes), flush=True)
+            if restart:
+                server.stop()
+                server = None
+    finally:
+        finished.set()
+        stop_all_servers()
+        shutil.rmtree(workdir, ignore_errors=True) if results["failed"] == 0 else None
+    if results["failed"]:
+        print("server logs kept in %s" % workdir)
+    final_line()
+    return 1 if results["failed"] else 0
+
+
+def th_alive(ctx, c):
+    return any("did not finish within" in f for f in ctx.failures)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
