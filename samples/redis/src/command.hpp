@@ -94,6 +94,18 @@ void for_each_key(const command_spec& spec, std::span<const std::string_view> ar
     for_each_key_index(spec, args, [&](std::size_t i) { f(args[i]); });
 }
 
+/// ASCII case-insensitive equality: command options ("EX", "nx") in any case.
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+        if (x != y) return false;
+    }
+    return true;
+}
+
 // Replies every family shares, with Redis's texts.
 void reply_wrong_type(resp::reply& out);
 void reply_not_integer(resp::reply& out);

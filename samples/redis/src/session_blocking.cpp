@@ -20,15 +20,6 @@ namespace {
 
 using namespace boost::asio::experimental::awaitable_operators;
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
-
 bool parse_side(std::string_view s, bool& left) {
     if (iequals(s, "left")) return left = true;
     if (iequals(s, "right")) return !(left = false);

@@ -27,15 +27,6 @@ std::string_view c_string(std::string_view s) {
     return s.substr(0, s.find('\0'));
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
-
 bool keyword(std::string_view arg, std::string_view word) {
     return iequals(c_string(arg), word);
 }

@@ -8,15 +8,6 @@
 namespace corio_redis {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
-
 void ping(command_context& c) {
     if (c.args.size() > 2) return reply_wrong_arity(c.out, "ping");
     if (c.args.size() == 2)

@@ -15,15 +15,6 @@ namespace {
 using db::entry;
 using db::value_type;
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
-
 void del(command_context& c) {
     long long n = 0;
     for (std::size_t i = 1; i < c.args.size(); ++i) {

@@ -16,15 +16,6 @@ using db::list_type;
 using db::value;
 using db::value_type;
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
-
 // The list at key, or null; `wrong` when the key holds another type.
 list_type* find_list(command_context& c, std::string_view key, bool& wrong) {
     entry* e = c.db().find(key, c.now_ms);

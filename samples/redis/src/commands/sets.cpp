@@ -30,15 +30,6 @@ using db::value_type;
 
 using member_ptr = const std::string*;
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
-
 std::mt19937_64& rng() {
     static thread_local std::mt19937_64 g{std::random_device{}()};
     return g;

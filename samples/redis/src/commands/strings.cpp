@@ -15,15 +15,6 @@ using db::entry;
 using db::value;
 using db::value_type;
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
-
 // The string at key: null if absent; sets `wrong` if the key holds another type.
 entry* string_entry(command_context& c, std::string_view key, bool& wrong) {
     entry* e = c.db().find(key, c.now_ms);
