@@ -8,6 +8,7 @@
 // rehashed between calls (the table is then laid out anew and fields may be missed or
 // repeated); fields added or removed during the scan may or may not be returned.
 #include "../server.hpp"
+#include "collection_scan.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -346,59 +347,20 @@ void hrandfield(command_context& c) {
     c.out.bulk(random_field(e->val.hash())->first);
 }
 
-// A SCAN cursor as Redis's strtoul-based check reads it; false if it is not one.
-bool parse_cursor(std::string_view s, unsigned long long& out) {
-    if (!s.empty() && std::isspace(static_cast<unsigned char>(s[0]))) return false;
-    std::string text(s);
-    char* end = nullptr;
-    errno = 0;
-    out = std::strtoull(text.c_str(), &end, 10);
-    return *end == '\0' && errno != ERANGE;
-}
-
 // HSCAN key cursor [MATCH pattern] [COUNT count]. See the top of the file for the cursor.
 void hscan(command_context& c) {
     unsigned long long cursor = 0;
-    if (!parse_cursor(c.args[2], cursor)) return c.out.error("ERR invalid cursor");
+    if (!parse_scan_cursor(c.args[2], cursor)) return c.out.error("ERR invalid cursor");
     bool wrong = false;
     entry* e = hash_entry(c, c.args[1], wrong);
     if (wrong) return reply_wrong_type(c.out);
-    if (!e) {
-        c.out.array(2);
-        c.out.bulk("0");
-        return c.out.array(0);
-    }
-    long long count = 10;
-    std::string_view pattern;
-    bool use_pattern = false;
-    for (std::size_t i = 3; i < c.args.size(); i += 2) {
-        bool has_value = i + 1 < c.args.size();
-        if (iequals(c.args[i], "count") && has_value) {
-            if (!parse_integer(c.args[i + 1], count)) return reply_not_integer(c.out);
-            if (count < 1) return reply_syntax_error(c.out);
-        } else if (iequals(c.args[i], "match") && has_value) {
-            pattern = c.args[i + 1];
-            use_pattern = pattern != "*";
-        } else {
-            return reply_syntax_error(c.out);
-        }
-    }
-    const hash_type& h = e->val.hash();
-    const std::size_t buckets = h.bucket_count();
+    if (!e) return reply_empty_scan(c.out);
+    scan_options o;
+    if (!parse_scan_options(c, 3, o)) return;
     std::vector<field_ptr> found;
-    std::size_t b = static_cast<std::size_t>(std::min<unsigned long long>(cursor, buckets));
-    // As Redis, COUNT is the work asked for: about count fields gathered, and at most
-    // 10 * count buckets visited (so that a sparse table still answers quickly). MATCH
-    // filters what was gathered, so it may return fewer than COUNT.
-    long long visits = count > std::numeric_limits<long long>::max() / 10 ? count : count * 10;
-    long long gathered = 0;
-    while (b < buckets) {
-        for (auto it = h.begin(b); it != h.end(b); ++it, ++gathered)
-            if (!use_pattern || glob_match(pattern, it->first)) found.push_back(&*it);
-        ++b;
-        if (gathered >= count || --visits <= 0) break;
-    }
-    std::size_t next = b >= buckets ? 0 : b;
+    std::size_t next = scan_buckets(
+        e->val.hash(), cursor, o, [](const auto& kv) -> const std::string& { return kv.first; },
+        found);
     c.out.array(2);
     c.out.bulk(std::to_string(next));
     c.out.array(found.size() * 2);
