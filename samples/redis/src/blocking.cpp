@@ -10,14 +10,7 @@ std::string pop_for(blocked_client& b, std::string_view key, db::list_type& list
                     std::string* moved) {
     std::string bytes;
     resp::reply out(bytes, b.protocol);
-    auto take = [&] {
-        std::string e = std::move(b.left ? list.front() : list.back());
-        if (b.left)
-            list.pop_front();
-        else
-            list.pop_back();
-        return e;
-    };
+    auto take = [&] { return db::pop_end(list, b.left); };
     if (b.is_mpop) {
         std::size_t n = std::min(b.count, list.size());
         out.array(2);

@@ -68,22 +68,12 @@ void pop(command_context& c, bool left) {
     if (wrong) return reply_wrong_type(c.out);
     if (!l) return count >= 0 ? c.out.null_array() : c.out.null();
     if (count < 0) {
-        c.out.bulk(left ? l->front() : l->back());
-        if (left)
-            l->pop_front();
-        else
-            l->pop_back();
+        c.out.bulk(db::pop_end(*l, left));
         return drop_if_empty(c, c.args[1], *l);
     }
     std::size_t n = std::min(static_cast<std::size_t>(count), l->size());
     c.out.array(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        c.out.bulk(left ? l->front() : l->back());
-        if (left)
-            l->pop_front();
-        else
-            l->pop_back();
-    }
+    for (std::size_t i = 0; i < n; ++i) c.out.bulk(db::pop_end(*l, left));
     drop_if_empty(c, c.args[1], *l);
 }
 void lpop(command_context& c) {
@@ -270,11 +260,7 @@ void move_common(command_context& c, bool from_left, bool to_left) {
     if (!src) return c.out.null();
     list_type* dst = find_list(c, c.args[2], wrong);
     if (wrong) return reply_wrong_type(c.out);
-    std::string element = from_left ? src->front() : src->back();
-    if (from_left)
-        src->pop_front();
-    else
-        src->pop_back();
+    std::string element = db::pop_end(*src, from_left);
     bool same = c.args[1] == c.args[2];
     if (!same) drop_if_empty(c, c.args[1], *src);
     if (same)
@@ -335,13 +321,7 @@ void lmpop(command_context& c) {
         c.out.array(2);
         c.out.bulk(c.args[k]);
         c.out.array(n);
-        for (std::size_t i = 0; i < n; ++i) {
-            c.out.bulk(left ? l->front() : l->back());
-            if (left)
-                l->pop_front();
-            else
-                l->pop_back();
-        }
+        for (std::size_t i = 0; i < n; ++i) c.out.bulk(db::pop_end(*l, left));
         drop_if_empty(c, c.args[k], *l);
         return;
     }

@@ -26,6 +26,16 @@ using list_type = std::deque<std::string>;
 using hash_type = std::unordered_map<std::string, std::string, string_hash, std::equal_to<>>;
 using set_type = std::unordered_set<std::string, string_hash, std::equal_to<>>;
 
+/// Removes and returns the first (left) or last element of a non-empty list.
+inline std::string pop_end(list_type& l, bool left) {
+    std::string e = std::move(left ? l.front() : l.back());
+    if (left)
+        l.pop_front();
+    else
+        l.pop_back();
+    return e;
+}
+
 enum class value_type : std::uint8_t { string, list, hash, set };
 
 /// The name TYPE replies with.
