@@ -32,6 +32,21 @@ std::string pop_for(blocked_client& b, std::string_view key, db::list_type& list
     return bytes;
 }
 
+void push_moved(shard& s, std::size_t db, std::string_view destination, bool to_left,
+                std::string element, std::int64_t now_ms, std::size_t shard_count) {
+    bool created = false;
+    db::entry& dst = s.dbs[db].find_or_create(destination, now_ms, created);
+    if (created) dst.val = db::value::new_list();
+    if (dst.val.type() == db::value_type::list) {
+        if (to_left)
+            dst.val.list().push_front(std::move(element));
+        else
+            dst.val.list().push_back(std::move(element));
+    }
+    s.touch(db, destination);
+    serve_blocked(s, db, destination, now_ms, shard_count);
+}
+
 void serve_blocked(shard& s, std::size_t db, std::string_view key, std::int64_t now_ms,
                    std::size_t shard_count) {
     if (s.blocked_count == 0) return;
@@ -56,17 +71,8 @@ void serve_blocked(shard& s, std::size_t db, std::string_view key, std::int64_t 
             // BLMOVE within this shard: the element lands in the destination now (which may
             // in turn serve someone blocked there).
             if (list.empty()) d.erase(key);
-            bool created = false;
-            db::entry& dst = d.find_or_create(destination, now_ms, created);
-            if (created) dst.val = db::value::new_list();
-            if (dst.val.type() == db::value_type::list) {
-                if (b->to_left)
-                    dst.val.list().push_front(element);
-                else
-                    dst.val.list().push_back(element);
-            }
             b->done.try_send(boost::system::error_code{}, std::move(reply));
-            serve_blocked(s, db, destination, now_ms, shard_count);
+            push_moved(s, db, destination, b->to_left, std::move(element), now_ms, shard_count);
             it = s.blocked[db].find(key);
             if (it == s.blocked[db].end()) return;
             continue;

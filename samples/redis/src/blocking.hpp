@@ -51,6 +51,12 @@ struct shard;
 void serve_blocked(shard& s, std::size_t db, std::string_view key, std::int64_t now_ms,
                    std::size_t shard_count);
 
+/// BLMOVE's second half, on the destination's shard: pushes `element` onto the list at
+/// `destination` (made if absent; left alone if it holds another type), marks the key written
+/// for WATCH, and serves whoever was blocked on it. Shard loop only.
+void push_moved(shard& s, std::size_t db, std::string_view destination, bool to_left,
+                std::string element, std::int64_t now_ms, std::size_t shard_count);
+
 /// Pops for `b` from `list` (which is not empty) and returns the reply bytes (or, with
 /// push_pending set, the bare element); a move's element also goes to *moved. Shard loop.
 std::string pop_for(blocked_client& b, std::string_view key, db::list_type& list,

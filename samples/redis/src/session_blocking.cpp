@@ -170,17 +170,9 @@ corio::task<> session::run_blocking(const parsed_command& c) {
                 reply = pop_for(*state, key, e->val.list(), &element);
                 if (e->val.list().empty()) d.erase(key);
                 sh.touch(state->db, key);
-                if (local_push) {
-                    bool created = false;
-                    db::entry& dst = d.find_or_create(state->destination, now, created);
-                    if (created) dst.val = db::value::new_list();
-                    if (state->to_left)
-                        dst.val.list().push_front(element);
-                    else
-                        dst.val.list().push_back(element);
-                    sh.touch(state->db, state->destination);
-                    serve_blocked(sh, state->db, state->destination, now, shards);
-                }
+                if (local_push)
+                    push_moved(sh, state->db, state->destination, state->to_left,
+                               std::move(element), now, shards);
                 served = true;
                 return true;
             }
@@ -283,19 +275,8 @@ corio::task<> session::run_blocking(const parsed_command& c) {
         auto push = [&] {
             if (!sh.keys_free(std::array<std::string_view, 1>{state->destination}, tx_))
                 return false;
-            std::int64_t now = unix_ms();
-            auto& d = sh.dbs[state->db];
-            bool created = false;
-            db::entry& dst = d.find_or_create(state->destination, now, created);
-            if (created) dst.val = db::value::new_list();
-            if (dst.val.type() == db::value_type::list) {
-                if (state->to_left)
-                    dst.val.list().push_front(element);
-                else
-                    dst.val.list().push_back(element);
-            }
-            sh.touch(state->db, state->destination);
-            serve_blocked(sh, state->db, state->destination, now, shards);
+            push_moved(sh, state->db, state->destination, state->to_left, element, unix_ms(),
+                       shards);
             return true;
         };
         if (sh.index == here_ &&
