@@ -16,11 +16,6 @@ namespace corio_redis::detail {
 
 namespace asio = boost::asio;
 
-// Runs step() on shard s's loop and resumes the calling coroutine on its own loop once step
-// returns true. step returns false when s is held by another operation: it then waits in the
-// shard's queue and runs again when s is released. The caller is suspended meanwhile, so
-// step may use the caller's state (its reply buffer, its parsed arguments) without a lock:
-// the posts order every access.
 // Work waiting for a held shard: re-runs its step when the shard is released, then resumes
 // the waiting coroutine on its own executor.
 template <class Step, class Executor, class Handler>
@@ -40,6 +35,14 @@ struct shard_job final : shard_waiter {
     Handler handler_;
 };
 
+// Runs step() on shard s's loop and resumes the calling coroutine on its own loop once step
+// returns true. step returns false when s is held by another operation: it then waits in the
+// shard's queue and runs again when s is released. The caller is suspended meanwhile, so
+// step may use the caller's state (its reply buffer, its parsed arguments) without a lock:
+// the posts order every access.
+//
+// A step returns false only before it has done anything, so a caller already on s's loop
+// tries it inline first: `if (s.index != here || !step()) co_await run_on(s, step);`.
 template <class Step>
 corio::task<> run_on(shard& s, Step& step) {
     co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(

@@ -123,11 +123,7 @@ corio::task<> session::run_blocking(const parsed_command& c) {
             destination_wrong = dst && dst->val.type() != db::value_type::list;
             return true;
         };
-        if (dsh.index == here_ &&
-            dsh.keys_free(std::array<std::string_view, 1>{state->destination}, tx_))
-            look();
-        else
-            co_await run_on(dsh, look);
+        if (dsh.index != here_ || !look()) co_await run_on(dsh, look);
     }
 
     // Visit the keys in order: serve at once from the first non-empty list, else register.
@@ -183,11 +179,7 @@ corio::task<> session::run_blocking(const parsed_command& c) {
             }
             return true;
         };
-        if (sh.index == here_ &&
-            sh.keys_free(std::array<std::string_view, 2>{key, state->destination}, tx_))
-            visit();
-        else
-            co_await run_on(sh, visit);
+        if (sh.index != here_ || !visit()) co_await run_on(sh, visit);
         if (wrong_type || served || state->claimed.load()) break;
     }
 
@@ -279,11 +271,7 @@ corio::task<> session::run_blocking(const parsed_command& c) {
                        shards);
             return true;
         };
-        if (sh.index == here_ &&
-            sh.keys_free(std::array<std::string_view, 1>{state->destination}, tx_))
-            push();
-        else
-            co_await run_on(sh, push);
+        if (sh.index != here_ || !push()) co_await run_on(sh, push);
         out_.bulk(element);
         co_return;
     }

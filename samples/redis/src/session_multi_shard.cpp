@@ -85,10 +85,7 @@ corio::task<> session::run_split(const parsed_command& c) {
             }
             return true;
         };
-        if (s == here_ && (every_shard ? target.all_free(tx) : target.keys_free(part_keys, tx)))
-            work();
-        else
-            co_await run_on(target, work);
+        if (s != here_ || !work()) co_await run_on(target, work);
         held.push_back(s);
         std::string_view r = sub_bytes;
         if (!r.empty() && r[0] == '-') { // an error from any shard is the reply
@@ -193,10 +190,7 @@ corio::task<> session::run_gathered(const parsed_command& c) {
             }
             return true;
         };
-        if (s == here_ && sh.keys_free(keys_of[s], tx))
-            take();
-        else
-            co_await run_on(sh, take);
+        if (s != here_ || !take()) co_await run_on(sh, take);
         held.push_back(s);
     }
     command_context ctx{args, client_, srv_, &scratch, out_, now};
@@ -223,10 +217,7 @@ corio::task<> session::run_gathered(const parsed_command& c) {
             if (!tx_) sh.release(tx); // inside EXEC, EXEC releases
             return true;
         };
-        if (s == here_)
-            put_back();
-        else
-            co_await run_on(sh, put_back);
+        if (s != here_ || !put_back()) co_await run_on(sh, put_back);
     }
 }
 

@@ -62,10 +62,7 @@ corio::task<> session::change_subscription(bool pattern, bool add, std::string_v
             apply(sh);
             return true;
         };
-        if (s == here_)
-            step();
-        else
-            co_await run_on(sh, step);
+        if (s != here_ || !step()) co_await run_on(sh, step);
     }
 }
 
@@ -128,10 +125,7 @@ corio::task<> session::pubsub_command(const parsed_command& c) {
             receivers = sh.pubsub.publish(args[1], args[2], &conn_);
             return true;
         };
-        if (sh.index == here_)
-            step();
-        else
-            co_await run_on(sh, step);
+        if (sh.index != here_ || !step()) co_await run_on(sh, step);
         out_.integer(static_cast<long long>(receivers));
         co_return;
     }
@@ -147,10 +141,7 @@ corio::task<> session::pubsub_command(const parsed_command& c) {
                     if (args.size() < 3 || glob_match(args[2], ch)) names.push_back(ch);
                 return true;
             };
-            if (s == here_)
-                step();
-            else
-                co_await run_on(sh, step);
+            if (s != here_ || !step()) co_await run_on(sh, step);
         }
         out_.array(names.size());
         for (auto& n : names) out_.bulk(n);
@@ -165,10 +156,7 @@ corio::task<> session::pubsub_command(const parsed_command& c) {
                 counts[i - 2] = it == sh.pubsub.channels.end() ? 0 : it->second.size();
                 return true;
             };
-            if (sh.index == here_)
-                step();
-            else
-                co_await run_on(sh, step);
+            if (sh.index != here_ || !step()) co_await run_on(sh, step);
         }
         out_.map(counts.size());
         for (std::size_t i = 2; i < args.size(); ++i) {

@@ -81,10 +81,7 @@ corio::task<> session::run_scan(const parsed_command& c) {
             next = scan_database(sh.dbs[client_.db], bucket, count, pattern, type, unix_ms(), keys);
             return true;
         };
-        if (s == here_ && (sh.owner == 0 || sh.owner == tx_))
-            walk();
-        else
-            co_await run_on(sh, walk);
+        if (s != here_ || !walk()) co_await run_on(sh, walk);
         if (next != 0) {
             next_cursor = static_cast<std::uint64_t>(next) * shards + s;
             break;

@@ -53,10 +53,7 @@ corio::task<> session::watch(std::span<const std::string_view> keys) {
             ++sh.watch_count;
             return true;
         };
-        if (sh.index == here_)
-            add();
-        else
-            co_await run_on(sh, add);
+        if (sh.index != here_ || !add()) co_await run_on(sh, add);
     }
 }
 
