@@ -198,7 +198,12 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
         } else {
             // The watch is pending: wait for it to fire. Now and then a quiet connection
             // tries the yield again, to notice the loop getting busy.
-            if (prefer_watch_ && ++quiet_waits_ >= quiet_waits_to_retry) prefer_watch_ = false;
+            if (prefer_watch_) {
+                if (quiet_waits_ + 1 >= quiet_waits_to_retry)
+                    prefer_watch_ = false;
+                else
+                    ++quiet_waits_;
+            }
             co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
                 [this](read_waiter waiter) { read_waiter_.emplace(std::move(waiter)); },
                 asio::use_awaitable);

@@ -76,6 +76,16 @@ bool connection::writev(std::initializer_list<std::string_view> pieces) {
     return true;
 }
 
+void connection::flush_soon() {
+    if (!on_own_loop()) {
+        asio::post(loop_.get_executor(), [self = shared_from_this()] { self->flush_soon(); });
+        return;
+    }
+    if (flush_queued_ || closed_ || outbound_.empty()) return;
+    flush_queued_ = true;
+    loop_.defer_flush(shared_from_this());
+}
+
 // Sends until the outbound buffer is empty (true) or the socket is full or failed (false).
 bool connection::send_some() {
     while (!outbound_.empty()) {

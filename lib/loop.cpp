@@ -59,4 +59,21 @@ void loop::detach(connection& c) noexcept {
     c.prev_ = c.next_ = nullptr;
 }
 
+// One posted job per turn sends for every connection that asked since the last one. Posted
+// when the list goes from empty to not, it runs after the work queued before it: the other
+// connections' reads and replies of this turn, so their sends leave together.
+void loop::defer_flush(std::shared_ptr<connection> c) {
+    if (deferred_flushes_.empty()) boost::asio::post(context_, [this] { run_deferred_flushes(); });
+    deferred_flushes_.push_back(std::move(c));
+}
+
+void loop::run_deferred_flushes() {
+    flushing_.swap(deferred_flushes_);
+    for (auto& c : flushing_) {
+        c->flush_queued_ = false;
+        if (!c->closed_) c->send_or_arm_drain();
+    }
+    flushing_.clear();
+}
+
 } // namespace corio

@@ -13,8 +13,10 @@
 
 #include <atomic>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <thread>
+#include <vector>
 
 namespace corio {
 
@@ -68,6 +70,9 @@ private:
     void join() noexcept;
     void attach(connection& c) noexcept;
     void detach(connection& c) noexcept;
+    // connection::flush_soon: queue c's send for the end of this turn (loop thread only).
+    void defer_flush(std::shared_ptr<connection> c);
+    void run_deferred_flushes();
 
     std::size_t index_;
     // The pool is declared before the context so it outlives connections whose coroutine
@@ -79,6 +84,10 @@ private:
     std::thread thread_;
     std::atomic<std::size_t> count_{0};
     connection* first_ = nullptr; // intrusive list of attached connections
+    // Connections whose send waits for the end of the turn (flush_soon), and the spare list
+    // the drain swaps in, so that neither allocates once warm.
+    std::vector<std::shared_ptr<connection>> deferred_flushes_;
+    std::vector<std::shared_ptr<connection>> flushing_;
     std::uint32_t sweep_generation_ = 0;
 };
 

@@ -73,10 +73,19 @@ corio::task<> session::run() {
         owned_.clear();
         conn_.discard(used);
         if (!out_bytes_.empty()) {
-            conn_.write(out_bytes_);
+            bool written = conn_.write(out_bytes_);
             out_bytes_.clear();
-            auto failed = co_await conn_.flush();
-            if (failed) break;
+            if (!written) break;
+            // The replies leave at the end of the loop's turn, with the other connections'
+            // (as Redis writes before it sleeps): a busy server then wakes each client about
+            // once per turn, not once per batch. Past the high-water mark, wait for the
+            // client to take them, as flush() does.
+            if (conn_.outbound_buffered() > conn_.high_water_mark()) {
+                auto failed = co_await conn_.flush();
+                if (failed) break;
+            } else {
+                conn_.flush_soon();
+            }
         }
         if (client_.close_after_reply) break;
         if (conn_.inbound_buffered() > srv_.cfg().client_query_buffer_limit()) break;
