@@ -1,4 +1,4 @@
-// SCAN across shards: the cursor is bucket * shards + shard (commands/scan.hpp).
+// SCAN across shards: the cursor is table cursor * shards + shard (commands/scan.hpp).
 #include "session.hpp"
 
 #include "commands/scan.hpp"

@@ -202,13 +202,13 @@ void move(command_context& c) {
 // KEYS pattern: this shard's matches (the session concatenates every shard's).
 void keys(command_context& c) {
     auto& d = c.db();
-    std::vector<const std::string*> found;
-    for (auto& [key, e] : d.entries()) {
-        if (e.expire_at != 0 && e.expire_at <= c.now_ms) continue;
-        if (glob_match(c.args[1], key)) found.push_back(&key);
-    }
+    std::vector<std::string_view> found;
+    d.entries().for_each([&](std::string_view key, const db::entry& e) {
+        if (e.expire_at != 0 && e.expire_at <= c.now_ms) return;
+        if (glob_match(c.args[1], key)) found.push_back(key);
+    });
     c.out.array(found.size());
-    for (auto* k : found) c.out.bulk(*k);
+    for (auto k : found) c.out.bulk(k);
 }
 
 void dbsize(command_context& c) {
@@ -246,14 +246,20 @@ void randomkey(command_context& c) {
     static thread_local std::minstd_rand rng{std::random_device{}()};
     auto& map = d.entries();
     for (int tries = 0; tries < 100; ++tries) {
-        std::size_t b = rng() % map.bucket_count();
-        if (map.bucket_size(b) == 0) continue;
-        auto it = map.begin(b);
-        if (it->second.expire_at != 0 && it->second.expire_at <= c.now_ms) continue;
-        return c.out.bulk(it->first);
+        auto [key, e] = map.sample(rng(), rng());
+        if (!e || (e->expire_at != 0 && e->expire_at <= c.now_ms)) continue;
+        return c.out.bulk(key);
     }
-    for (auto& [key, e] : map)
-        if (e.expire_at == 0 || e.expire_at > c.now_ms) return c.out.bulk(key);
+    // Mostly expired keys: take the first live one.
+    std::string_view live;
+    bool found = false;
+    map.for_each([&](std::string_view key, const db::entry& e) {
+        if (!found && (e.expire_at == 0 || e.expire_at > c.now_ms)) {
+            live = key;
+            found = true;
+        }
+    });
+    if (found) return c.out.bulk(live);
     c.out.null();
 }
 
@@ -298,26 +304,25 @@ std::size_t scan_database(db::database& d, std::size_t from, std::size_t count,
                           std::string_view pattern, std::optional<db::value_type> type,
                           std::int64_t now_ms, std::vector<std::string>& out) {
     auto& map = d.entries();
-    const std::size_t buckets = map.bucket_count();
     std::size_t seen = 0, visited = 0;
-    std::size_t b = from;
+    std::uint64_t cursor = from;
     // Whole buckets at a time, as Redis does; at most 10x COUNT buckets per call.
     std::vector<std::string> expired; // deleted as found, as Redis's SCAN does
-    for (; b < buckets && seen < count && visited < count * 10; ++b, ++visited) {
-        for (auto it = map.begin(b); it != map.end(b); ++it) {
+    do {
+        cursor = map.scan(cursor, [&](std::string_view key, const db::entry& e) {
             ++seen;
-            const db::entry& e = it->second;
             if (e.expire_at != 0 && e.expire_at <= now_ms) {
-                expired.push_back(it->first);
-                continue;
+                expired.emplace_back(key);
+                return;
             }
-            if (type && e.val.type() != *type) continue;
-            if (!pattern.empty() && !glob_match(pattern, it->first)) continue;
-            out.push_back(it->first);
-        }
-    }
+            if (type && e.val.type() != *type) return;
+            if (!pattern.empty() && !glob_match(pattern, key)) return;
+            out.emplace_back(key);
+        });
+        ++visited;
+    } while (cursor != 0 && seen < count && visited < count * 10);
     for (auto& key : expired) d.erase(key);
-    return b >= buckets ? 0 : b;
+    return static_cast<std::size_t>(cursor);
 }
 
 } // namespace corio_redis

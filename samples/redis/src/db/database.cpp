@@ -39,25 +39,26 @@ void database::forget_expiry(std::string_view key) {
 }
 
 entry* database::find(std::string_view key, std::int64_t now_ms) {
-    auto it = map_.find(key);
-    if (it == map_.end()) return nullptr;
-    if (it->second.expire_at != 0 && it->second.expire_at <= now_ms) {
+    entry* e = map_.find(key);
+    if (!e) return nullptr;
+    if (e->expire_at != 0 && e->expire_at <= now_ms) {
         forget_expiry(key);
-        map_.erase(it);
+        map_.erase(key);
         publish_counts();
         return nullptr;
     }
-    return &it->second;
+    return e;
 }
 
 entry& database::find_or_create(std::string_view key, std::int64_t now_ms, bool& created) {
-    if (entry* e = find(key, now_ms)) {
-        created = false;
-        return *e;
+    entry& e = map_.find_or_insert(key, created);
+    if (!created && e.expire_at != 0 && e.expire_at <= now_ms) {
+        // Expired: the key starts over, as a new empty string with no expiry.
+        forget_expiry(key);
+        e = entry{};
+        created = true;
     }
-    created = true;
-    entry& e = map_.emplace(std::string(key), entry{}).first->second;
-    publish_counts();
+    if (created) publish_counts();
     return e;
 }
 
@@ -74,10 +75,10 @@ entry& database::put(std::string_view key, value val, std::int64_t now_ms, bool 
 }
 
 bool database::erase(std::string_view key) {
-    auto it = map_.find(key);
-    if (it == map_.end()) return false;
-    if (it->second.expire_at != 0) forget_expiry(key);
-    map_.erase(it);
+    entry* e = map_.find(key);
+    if (!e) return false;
+    if (e->expire_at != 0) forget_expiry(key);
+    map_.erase(key);
     publish_counts();
     return true;
 }
@@ -92,7 +93,7 @@ void database::set_expiry(std::string_view key, entry& e, std::int64_t at_ms) {
 void database::clear() {
     // Fresh tables, not clear(): a cleared table keeps its buckets (memory, and time for
     // every later walk over them).
-    map_ = map_type{};
+    map_.clear();
     expiring_ = decltype(expiring_){};
     publish_counts();
     cursor_ = 0;
@@ -114,8 +115,8 @@ std::size_t database::expire_some(std::int64_t now_ms, std::size_t samples) {
             std::size_t b = cursor_++ % buckets;
             for (auto it = expiring_.begin(b); it != expiring_.end(b); ++it) {
                 ++looked;
-                auto e = map_.find(*it);
-                if (e != map_.end() && e->second.expire_at <= now_ms) expired.push_back(*it);
+                entry* e = map_.find(*it);
+                if (e && e->expire_at <= now_ms) expired.push_back(*it);
             }
         }
         for (auto& key : expired) erase(key);

@@ -2,21 +2,19 @@
 // expiry on access and active expiry by sampling. Touched only by its shard's loop.
 #pragma once
 
+#include "keyspace.hpp"
 #include "value.hpp"
 
 #include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <unordered_set>
 
 namespace corio_redis::db {
 
 class database {
 public:
-    using map_type = std::unordered_map<std::string, entry, string_hash, std::equal_to<>>;
-
     /// The live entry for key, or null (an expired one is deleted on the way).
     entry* find(std::string_view key, std::int64_t now_ms);
     /// The entry for key, made empty-string if absent (or expired); `created` says which.
@@ -36,7 +34,7 @@ public:
     }
     std::size_t expiring() const noexcept { return expiring_.size(); }
     void clear();
-    map_type& entries() noexcept { return map_; }
+    keyspace& entries() noexcept { return map_; }
 
     /// Active expiry: looks at about `samples` keys that have a TTL (from where the last call
     /// stopped), deletes the expired ones, and goes on while more than a quarter of those it
@@ -50,7 +48,7 @@ private:
         expiring_seen_.store(expiring_.size(), std::memory_order_relaxed);
     }
 
-    map_type map_;
+    keyspace map_;
     // The keys that have an expiry: active expiry samples these only, so keys without a TTL
     // (however many) do not slow it down.
     std::unordered_set<std::string, string_hash, std::equal_to<>> expiring_;
