@@ -143,3 +143,29 @@ TEST_CASE("keyspace: sample finds every key of a small table") {
     }
     CHECK(drawn.size() == 10);
 }
+
+TEST_CASE("keyspace: keys of every length class, and the access time beside them") {
+    keyspace ks;
+    // Lengths around the one-, two- and three-byte boundaries of the stored length.
+    std::vector<std::size_t> lengths{0, 1, 127, 128, 129, 16383, 16384, 70000};
+    for (std::size_t n : lengths) {
+        std::string k(n, 'k');
+        if (n > 0) k.back() = 'x';
+        bool created = false;
+        entry& e = ks.find_or_insert(k, created);
+        REQUIRE(created);
+        CHECK(keyspace::access_of(e) == 0);
+        keyspace::set_access(e, static_cast<std::uint32_t>(n + 1));
+        e.val.str() = std::to_string(n);
+    }
+    for (std::size_t n : lengths) {
+        std::string k(n, 'k');
+        if (n > 0) k.back() = 'x';
+        entry* e = ks.find(k);
+        REQUIRE(e);
+        CHECK(keyspace::key_of(*e) == k);
+        CHECK(e->val.str() == std::to_string(n));
+        CHECK(keyspace::access_of(*e) == n + 1);
+    }
+    CHECK(ks.find(std::string(128, 'k')) == nullptr);
+}

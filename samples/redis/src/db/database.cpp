@@ -38,7 +38,19 @@ void database::forget_expiry(std::string_view key) {
     if (auto it = expiring_.find(key); it != expiring_.end()) expiring_.erase(it);
 }
 
+// The access clock: unix seconds in 32 bits (good until 2106), as Redis keeps a 24-bit
+// seconds clock per object.
+static std::uint32_t access_clock(std::int64_t now_ms) noexcept {
+    return static_cast<std::uint32_t>(now_ms / 1000);
+}
+
 entry* database::find(std::string_view key, std::int64_t now_ms) {
+    entry* e = find_untouched(key, now_ms);
+    if (e) keyspace::set_access(*e, access_clock(now_ms));
+    return e;
+}
+
+entry* database::find_untouched(std::string_view key, std::int64_t now_ms) {
     entry* e = map_.find(key);
     if (!e) return nullptr;
     if (e->expire_at != 0 && e->expire_at <= now_ms) {
@@ -59,6 +71,7 @@ entry& database::find_or_create(std::string_view key, std::int64_t now_ms, bool&
         created = true;
     }
     if (created) publish_counts();
+    keyspace::set_access(e, access_clock(now_ms));
     return e;
 }
 

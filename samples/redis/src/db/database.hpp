@@ -15,10 +15,19 @@ namespace corio_redis::db {
 
 class database {
 public:
-    /// The live entry for key, or null (an expired one is deleted on the way).
+    /// The live entry for key, or null (an expired one is deleted on the way). Records the
+    /// access (OBJECT IDLETIME), as every command's lookup does in Redis.
     entry* find(std::string_view key, std::int64_t now_ms);
+    /// find without recording the access (OBJECT, DEBUG OBJECT: Redis's LOOKUP_NOTOUCH).
+    entry* find_untouched(std::string_view key, std::int64_t now_ms);
     /// The entry for key, made empty-string if absent (or expired); `created` says which.
+    /// Records the access.
     entry& find_or_create(std::string_view key, std::int64_t now_ms, bool& created);
+    /// Seconds since the entry's last recorded access.
+    static std::int64_t idle_seconds(const entry& e, std::int64_t now_ms) noexcept {
+        std::int64_t idle = now_ms / 1000 - keyspace::access_of(e);
+        return idle < 0 ? 0 : idle;
+    }
     /// Sets key to val, dropping any expiry unless keep_ttl.
     entry& put(std::string_view key, value val, std::int64_t now_ms, bool keep_ttl = false);
     bool erase(std::string_view key);

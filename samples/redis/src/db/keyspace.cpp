@@ -35,12 +35,19 @@ std::size_t keyspace::hash(std::string_view key) noexcept {
 keyspace::node* keyspace::make_node(std::string_view key) {
     if (key.size() > std::numeric_limits<std::uint32_t>::max())
         throw std::length_error("key longer than 4 GiB");
-    void* memory = ::operator new(sizeof(node) + sizeof(std::uint32_t) + key.size());
+    unsigned char length[5];
+    std::size_t length_bytes = 0;
+    for (std::size_t v = key.size();; v >>= 7) {
+        length[length_bytes++] = static_cast<unsigned char>((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
+        if (v < 0x80) break;
+    }
+    const std::uint32_t never = 0;
+    void* memory = ::operator new(sizeof(node) + sizeof never + length_bytes + key.size());
     node* n = new (memory) node();
-    auto length = static_cast<std::uint32_t>(key.size());
-    char* bytes = reinterpret_cast<char*>(n + 1);
-    std::memcpy(bytes, &length, sizeof length);
-    if (!key.empty()) std::memcpy(bytes + sizeof length, key.data(), key.size());
+    char* bytes = n->bytes();
+    std::memcpy(bytes, &never, sizeof never);
+    std::memcpy(bytes + sizeof never, length, length_bytes);
+    if (!key.empty()) std::memcpy(bytes + sizeof never + length_bytes, key.data(), key.size());
     return n;
 }
 

@@ -49,6 +49,16 @@ public:
 
     /// The key of an entry of this table (valid while the entry is).
     static std::string_view key_of(const entry& e) noexcept { return node_of(e)->key(); }
+    /// The last access to an entry of this table (the caller's clock: corio-redis stores
+    /// unix seconds), for OBJECT IDLETIME and, later, eviction. 0 when never set.
+    static std::uint32_t access_of(const entry& e) noexcept {
+        std::uint32_t t;
+        std::memcpy(&t, node_of(e)->bytes(), sizeof t);
+        return t;
+    }
+    static void set_access(entry& e, std::uint32_t t) noexcept {
+        std::memcpy(node_of(e)->bytes(), &t, sizeof t);
+    }
 
     /// Calls f(key, entry&) for every key. f must not insert or erase.
     template <class F>
@@ -86,15 +96,23 @@ public:
     }
 
 private:
-    // One allocation: the entry and the chain link, then the key's length (4 bytes) and its
-    // bytes. Deriving from entry makes the way back from an entry a plain downcast.
+    // One allocation: the entry and the chain link, then the bytes: the last access (4
+    // bytes, unaligned), the key's length (LEB128: one byte below 128) and the key. With a
+    // 10-byte key that is 71 bytes, which malloc serves from an 80-byte block (a 4-byte
+    // length would make it 96). Deriving from entry makes the way back from an entry a
+    // plain downcast.
     struct node : entry {
         node* next = nullptr;
+        char* bytes() noexcept { return reinterpret_cast<char*>(this + 1); }
+        const char* bytes() const noexcept { return reinterpret_cast<const char*>(this + 1); }
         std::string_view key() const noexcept {
-            const char* p = reinterpret_cast<const char*>(this + 1);
-            std::uint32_t n;
-            std::memcpy(&n, p, sizeof n);
-            return {p + sizeof n, n};
+            const auto* p = reinterpret_cast<const unsigned char*>(bytes()) + sizeof(std::uint32_t);
+            std::size_t length = 0;
+            for (unsigned shift = 0;; shift += 7) {
+                length |= static_cast<std::size_t>(*p & 0x7f) << shift;
+                if (!(*p++ & 0x80)) break;
+            }
+            return {reinterpret_cast<const char*>(p), length};
         }
     };
 
