@@ -32,6 +32,14 @@ std::string pop_for(blocked_client& b, std::string_view key, db::list_type& list
     return bytes;
 }
 
+void popped(db::database& d, const blocked_client& b, std::string_view key,
+            const db::list_type& list) {
+    d.notify(notify_list, b.left ? "lpop" : "rpop", key);
+    if (!list.empty()) return;
+    d.notify(notify_generic, "del", key);
+    d.erase(key);
+}
+
 void push_moved(shard& s, std::size_t db, std::string_view destination, bool to_left,
                 std::string element, std::int64_t now_ms, std::size_t shard_count) {
     bool created = false;
@@ -42,6 +50,7 @@ void push_moved(shard& s, std::size_t db, std::string_view destination, bool to_
             dst.val.list().push_front(std::move(element));
         else
             dst.val.list().push_back(std::move(element));
+        s.dbs[db].notify(notify_list, to_left ? "lpush" : "rpush", destination);
     }
     s.touch(db, destination);
     serve_blocked(s, db, destination, now_ms, shard_count);
@@ -67,17 +76,16 @@ void serve_blocked(shard& s, std::size_t db, std::string_view key, std::int64_t 
         b->push_pending = b->is_move && !local_push;
         std::string element;
         std::string reply = pop_for(*b, key, list, &element);
+        popped(d, *b, key, list);
         if (local_push) {
             // BLMOVE within this shard: the element lands in the destination now (which may
             // in turn serve someone blocked there).
-            if (list.empty()) d.erase(key);
             b->done.try_send(boost::system::error_code{}, std::move(reply));
             push_moved(s, db, destination, b->to_left, std::move(element), now_ms, shard_count);
             it = s.blocked[db].find(key);
             if (it == s.blocked[db].end()) return;
             continue;
         }
-        if (list.empty()) d.erase(key);
         b->done.try_send(boost::system::error_code{}, std::move(reply));
     }
     // Drop what the loop left claimed at the front, and the entry once empty.

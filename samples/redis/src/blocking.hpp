@@ -57,6 +57,11 @@ void serve_blocked(shard& s, std::size_t db, std::string_view key, std::int64_t 
 void push_moved(shard& s, std::size_t db, std::string_view destination, bool to_left,
                 std::string element, std::int64_t now_ms, std::size_t shard_count);
 
+/// After pop_for took from `key`'s list for `b`: the pop's keyspace event, and the list's
+/// deletion (with its event) if that emptied it. Shard loop only.
+void popped(db::database& d, const blocked_client& b, std::string_view key,
+            const db::list_type& list);
+
 /// Pops for `b` from `list` (which is not empty) and returns the reply bytes (or, with
 /// push_pending set, the bare element); a move's element also goes to *moved. Shard loop.
 std::string pop_for(blocked_client& b, std::string_view key, db::list_type& list,

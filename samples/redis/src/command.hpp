@@ -4,6 +4,7 @@
 #pragma once
 
 #include "client_state.hpp"
+#include "notify.hpp"
 #include "resp/reply.hpp"
 #include "shard.hpp"
 
@@ -105,6 +106,11 @@ inline bool iequals(std::string_view a, std::string_view b) noexcept {
     }
     return true;
 }
+
+/// A keyspace notification (notify.hpp) for `key` in the client's database, or in `db`.
+void notify(command_context& c, std::uint32_t cls, std::string_view event, std::string_view key);
+void notify(command_context& c, std::size_t db, std::uint32_t cls, std::string_view event,
+            std::string_view key);
 
 // Replies every family shares, with Redis's texts.
 void reply_wrong_type(resp::reply& out);

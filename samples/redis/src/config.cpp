@@ -3,6 +3,8 @@
 // back by CONFIG GET, because clients and tools set them.
 #include "config.hpp"
 
+#include "notify.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -232,6 +234,15 @@ bool config::set(std::string_view raw_name, const std::vector<std::string>& valu
         break;
     }
     case kind::text:
+        if (name == "notify-keyspace-events") {
+            auto flags = parse_notify_flags(value);
+            if (!flags) {
+                error = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+                return false;
+            }
+            notify_flags_.store(*flags, std::memory_order_relaxed);
+            value = notify_flags_text(*flags);
+        }
         break;
     }
     values_[name] = value;

@@ -3,6 +3,7 @@
 // parameter, so the server starts with no file at all.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -37,10 +38,15 @@ public:
     std::string logfile() const { return values_.at("logfile"); }
     std::size_t maxclients() const;
     std::string config_file() const { return file_; }
+    /// notify-keyspace-events as flags (notify.hpp), read by every write. Any thread.
+    std::uint32_t notify_flags() const noexcept {
+        return notify_flags_.load(std::memory_order_relaxed);
+    }
 
 private:
     std::map<std::string, std::string, std::less<>> values_;
     std::string file_;
+    std::atomic<std::uint32_t> notify_flags_{0};
 };
 
 /// Redis's glob matching (KEYS, CONFIG GET, PSUBSCRIBE): * ? [...] and \ escapes.

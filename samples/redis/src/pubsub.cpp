@@ -6,14 +6,27 @@
 
 namespace corio_redis {
 
+namespace {
+
+void deliver(subscriber& s, std::string bytes, corio::connection* publisher) {
+    if (s.conn.get() == publisher)
+        s.conn->write(bytes); // flushed with the publisher's batch, before its reply
+    else
+        s.conn->async_write(std::move(bytes));
+}
+
+} // namespace
+
 std::size_t pubsub_registry::publish(std::string_view channel, std::string_view payload,
                                      corio::connection* publisher) {
-    auto deliver = [publisher](subscriber& s, std::string bytes) {
-        if (s.conn.get() == publisher)
-            s.conn->write(bytes); // flushed with the publisher's batch, before its reply
-        else
-            s.conn->async_write(std::move(bytes));
-    };
+    std::size_t receivers = publish_to_channel(channel, payload, publisher);
+    return receivers + publish_to_patterns(channel, payload, publisher);
+}
+
+std::size_t pubsub_registry::publish_to_channel(std::string_view channel, std::string_view payload,
+                                                corio::connection* publisher) {
+    auto it = channels.find(channel);
+    if (it == channels.end()) return 0;
     std::string encoded[2]; // RESP2 and RESP3 forms, made on first use
     auto message = [&](int protocol) -> const std::string& {
         std::string& bytes = encoded[protocol >= 3 ? 1 : 0];
@@ -26,13 +39,13 @@ std::size_t pubsub_registry::publish(std::string_view channel, std::string_view 
         }
         return bytes;
     };
+    for (auto& s : it->second) deliver(*s, message(s->protocol), publisher);
+    return it->second.size();
+}
+
+std::size_t pubsub_registry::publish_to_patterns(std::string_view channel, std::string_view payload,
+                                                 corio::connection* publisher) {
     std::size_t receivers = 0;
-    if (auto it = channels.find(channel); it != channels.end()) {
-        for (auto& s : it->second) {
-            deliver(*s, message(s->protocol));
-            ++receivers;
-        }
-    }
     for (auto& [pattern, s] : patterns) {
         if (!glob_match(pattern, channel)) continue;
         std::string bytes;
@@ -42,7 +55,7 @@ std::size_t pubsub_registry::publish(std::string_view channel, std::string_view 
         out.bulk(pattern);
         out.bulk(channel);
         out.bulk(payload);
-        deliver(*s, std::move(bytes));
+        deliver(*s, std::move(bytes), publisher);
         ++receivers;
     }
     return receivers;

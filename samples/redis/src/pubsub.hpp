@@ -36,6 +36,12 @@ struct pubsub_registry {
     /// Redis orders them. Shard loop only.
     std::size_t publish(std::string_view channel, std::string_view payload,
                         corio::connection* publisher);
+    /// The two halves of publish, for keyspace notifications (notify.cpp), which serve the
+    /// patterns from the shard where the change happened. Shard loop only.
+    std::size_t publish_to_channel(std::string_view channel, std::string_view payload,
+                                   corio::connection* publisher = nullptr);
+    std::size_t publish_to_patterns(std::string_view channel, std::string_view payload,
+                                    corio::connection* publisher = nullptr);
 };
 
 } // namespace corio_redis

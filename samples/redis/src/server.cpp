@@ -1,6 +1,8 @@
 // The server's shared state; see server.hpp.
 #include "server.hpp"
 
+#include "notify.hpp"
+
 #include <cctype>
 #include <chrono>
 
@@ -12,8 +14,16 @@ std::int64_t unix_ms() noexcept {
 }
 
 server::server(corio::engine& engine, config& cfg) : engine_(engine), cfg_(cfg) {
-    for (std::size_t i = 0; i < engine.loop_count(); ++i)
+    for (std::size_t i = 0; i < engine.loop_count(); ++i) {
         shards_.push_back(std::make_unique<shard>(i, engine.get_loop(i), cfg.databases()));
+        shard* s = shards_.back().get();
+        for (std::size_t d = 0; d < s->dbs.size(); ++d) {
+            s->dbs[d].set_event_hook(
+                [this, s, d](std::uint32_t cls, std::string_view event, std::string_view key) {
+                    notify_keyspace_event(*this, *s, d, cls, event, key);
+                });
+        }
+    }
     register_connection_commands(commands_);
     register_string_commands(commands_);
     register_key_commands(commands_);

@@ -164,7 +164,7 @@ corio::task<> session::run_blocking(const parsed_command& c) {
                 state->push_pending = state->is_move && !local_push;
                 std::string element;
                 reply = pop_for(*state, key, e->val.list(), &element);
-                if (e->val.list().empty()) d.erase(key);
+                popped(d, *state, key, e->val.list());
                 sh.touch(state->db, key);
                 if (local_push)
                     push_moved(sh, state->db, state->destination, state->to_left,

@@ -137,6 +137,7 @@ void setbit(command_context& c) {
     const unsigned old = (v >> shift) & 1u;
     v = (v & ~(1u << shift)) | (static_cast<unsigned>(on) << shift);
     s[byte] = static_cast<char>(v);
+    notify(c, notify_string, "setbit", c.args[1]);
     c.out.integer(old);
 }
 
@@ -312,7 +313,7 @@ void bitop(command_context& c) {
         longest = std::max(longest, sources.back().size());
     }
     if (longest == 0) {
-        d.erase(c.args[2]);
+        if (d.erase(c.args[2])) notify(c, notify_generic, "del", c.args[2]);
         return c.out.integer(0);
     }
     auto byte_at = [](std::string_view s, std::size_t i) -> unsigned char {
@@ -337,6 +338,7 @@ void bitop(command_context& c) {
         result[i] = static_cast<char>(out);
     }
     d.put(c.args[2], value::of_string(std::move(result)), c.now_ms);
+    notify(c, notify_string, "set", c.args[2]);
     c.out.integer(static_cast<long long>(longest));
 }
 
@@ -460,8 +462,8 @@ int signed_overflow(std::int64_t value, std::int64_t incr, unsigned bits, overfl
 }
 
 // Runs one SET or INCRBY on s and writes its reply: the old value (SET) or the new one
-// (INCRBY), or null when OVERFLOW FAIL refuses it (nothing is then stored).
-void run_write(command_context& c, std::string& s, const field_step& f) {
+// (INCRBY), or null when OVERFLOW FAIL refuses it (nothing is then stored); true if it stored.
+bool run_write(command_context& c, std::string& s, const field_step& f) {
     bool refused = false;
     if (f.is_signed) {
         const std::int64_t old = read_signed(s, f.offset, f.bits);
@@ -504,6 +506,7 @@ void run_write(command_context& c, std::string& s, const field_step& f) {
         }
     }
     if (refused) c.out.null();
+    return !refused;
 }
 
 // BITFIELD key [GET type offset | SET type offset value | INCRBY type offset increment |
@@ -566,9 +569,10 @@ void bitfield_common(command_context& c, bool read_only) {
     }
 
     c.out.array(steps.size());
+    bool changed = false;
     for (const field_step& f : steps) {
         if (f.op != field_op::get) {
-            run_write(c, *target, f);
+            changed = run_write(c, *target, f) || changed;
             continue;
         }
         std::string_view s = target ? std::string_view(*target) : source;
@@ -577,6 +581,7 @@ void bitfield_common(command_context& c, bool read_only) {
         else
             c.out.integer(static_cast<long long>(read_unsigned(s, f.offset, f.bits)));
     }
+    if (changed) notify(c, notify_string, "setbit", c.args[1]);
 }
 
 void bitfield(command_context& c) {

@@ -152,17 +152,25 @@ void reply_members(command_context& c, const set_type& s) {
 }
 
 // Stores `result` at args[1] (replacing whatever is there, TTL included), or deletes args[1]
-// if it is empty; replies with its size.
-void store(command_context& c, set_type result) {
+// if it is empty; replies with its size. `event`: the command's keyspace event.
+void store(command_context& c, set_type result, std::string_view event) {
     if (result.empty()) {
-        c.db().erase(c.args[1]);
+        if (c.db().erase(c.args[1])) notify(c, notify_generic, "del", c.args[1]);
         return c.out.integer(0);
     }
     long long n = static_cast<long long>(result.size());
     value v = value::new_set();
     v.set() = std::move(result);
     c.db().put(c.args[1], std::move(v), c.now_ms);
+    notify(c, notify_set, event, c.args[1]);
     c.out.integer(n);
+}
+
+// After members left the set at args[1]: deleted (with its event) if it is now empty.
+void drop_if_empty(command_context& c, const set_type& s) {
+    if (!s.empty()) return;
+    c.db().erase(c.args[1]);
+    notify(c, notify_generic, "del", c.args[1]);
 }
 
 void sadd(command_context& c) {
@@ -177,6 +185,7 @@ void sadd(command_context& c) {
             s.emplace(c.args[i]);
             ++added;
         }
+    if (added > 0) notify(c, notify_set, "sadd", c.args[1]);
     c.out.integer(added);
 }
 
@@ -193,7 +202,8 @@ void srem(command_context& c) {
         s.erase(it);
         ++removed;
     }
-    if (s.empty()) c.db().erase(c.args[1]);
+    if (removed > 0) notify(c, notify_set, "srem", c.args[1]);
+    drop_if_empty(c, s);
     c.out.integer(removed);
 }
 
@@ -239,10 +249,11 @@ void spop_count(command_context& c) {
     if (!e || l == 0) return c.out.set(0);
     auto& s = e->val.set();
     const std::size_t count = static_cast<std::size_t>(l);
+    notify(c, notify_set, "spop", c.args[1]);
     if (count >= s.size()) {
         reply_members(c, s);
-        c.db().erase(c.args[1]);
-        return;
+        s.clear();
+        return drop_if_empty(c, s);
     }
     auto picked = distinct_members(s, count);
     c.out.set(picked.size());
@@ -262,7 +273,8 @@ void spop(command_context& c) {
     auto& s = e->val.set();
     auto node = s.extract(s.find(*random_member(s)));
     c.out.bulk(node.value());
-    if (s.empty()) c.db().erase(c.args[1]);
+    notify(c, notify_set, "spop", c.args[1]);
+    drop_if_empty(c, s);
 }
 
 // SRANDMEMBER key count: distinct members for a positive count, members drawn independently
@@ -345,7 +357,7 @@ void sinterstore(command_context& c) {
     if (!lookup_sets(c, 2, c.args.size(), sets)) return;
     set_type result;
     if (!any_missing(sets)) intersect(sets, 0, [&](const std::string& m) { result.insert(m); });
-    store(c, std::move(result));
+    store(c, std::move(result), "sinterstore");
 }
 
 void sunion(command_context& c) {
@@ -357,7 +369,7 @@ void sunion(command_context& c) {
 void sunionstore(command_context& c) {
     std::vector<const set_type*> sets;
     if (!lookup_sets(c, 2, c.args.size(), sets)) return;
-    store(c, union_of(sets));
+    store(c, union_of(sets), "sunionstore");
 }
 
 void sdiff(command_context& c) {
@@ -369,7 +381,7 @@ void sdiff(command_context& c) {
 void sdiffstore(command_context& c) {
     std::vector<const set_type*> sets;
     if (!lookup_sets(c, 2, c.args.size(), sets)) return;
-    store(c, difference_of(sets));
+    store(c, difference_of(sets), "sdiffstore");
 }
 
 // SMOVE source destination member
@@ -385,9 +397,11 @@ void smove(command_context& c) {
     auto it = s.find(c.args[3]);
     if (it == s.end()) return c.out.integer(0);
     auto node = s.extract(it);
-    if (s.empty()) d.erase(c.args[1]);
+    notify(c, notify_set, "srem", c.args[1]);
+    drop_if_empty(c, s);
     if (!dst) dst = &d.put(c.args[2], value::new_set(), c.now_ms);
     dst->val.set().insert(std::move(node));
+    notify(c, notify_set, "sadd", c.args[2]);
     c.out.integer(1);
 }
 

@@ -57,6 +57,7 @@ entry* database::find_untouched(std::string_view key, std::int64_t now_ms) {
         forget_expiry(key);
         map_.erase(key);
         publish_counts();
+        expired(key);
         return nullptr;
     }
     return e;
@@ -69,8 +70,12 @@ entry& database::find_or_create(std::string_view key, std::int64_t now_ms, bool&
         forget_expiry(key);
         e = entry{};
         created = true;
+        expired(key);
     }
-    if (created) publish_counts();
+    if (created) {
+        publish_counts();
+        if (events_) events_(notify_new, "new", key);
+    }
     keyspace::set_access(e, access_clock(now_ms));
     return e;
 }
@@ -114,14 +119,14 @@ void database::clear() {
 
 std::size_t database::expire_some(std::int64_t now_ms, std::size_t samples) {
     std::size_t deleted = 0;
-    std::vector<std::string> expired;
+    std::vector<std::string> due;
     for (int round = 0; round < 16 && !expiring_.empty(); ++round) {
         // A set emptied by expiry keeps its buckets: shrink it so walks stay short.
         if (expiring_.bucket_count() > 64 && expiring_.size() * 8 < expiring_.bucket_count())
             expiring_.rehash(0);
         const std::size_t buckets = expiring_.bucket_count();
         std::size_t looked = 0;
-        expired.clear();
+        due.clear();
         // Whole buckets from the cursor, until `samples` keys (empty buckets count a little,
         // so a sparse table is walked a bounded stretch per call).
         for (std::size_t visited = 0; looked < samples && visited < samples * 20; ++visited) {
@@ -129,12 +134,15 @@ std::size_t database::expire_some(std::int64_t now_ms, std::size_t samples) {
             for (auto it = expiring_.begin(b); it != expiring_.end(b); ++it) {
                 ++looked;
                 entry* e = map_.find(*it);
-                if (e && e->expire_at <= now_ms) expired.push_back(*it);
+                if (e && e->expire_at <= now_ms) due.push_back(*it);
             }
         }
-        for (auto& key : expired) erase(key);
-        deleted += expired.size();
-        if (looked == 0 || expired.size() * 4 <= looked) break; // few expired: enough
+        for (auto& key : due) {
+            erase(key);
+            expired(key);
+        }
+        deleted += due.size();
+        if (looked == 0 || due.size() * 4 <= looked) break; // few expired: enough
     }
     return deleted;
 }

@@ -2,11 +2,13 @@
 // expiry on access and active expiry by sampling. Touched only by its shard's loop.
 #pragma once
 
+#include "../notify.hpp"
 #include "keyspace.hpp"
 #include "value.hpp"
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -15,6 +17,17 @@ namespace corio_redis::db {
 
 class database {
 public:
+    /// Told of the changes the database makes by itself: keys that expire (lazily or by
+    /// sampling: "expired") and keys made ("new"), for keyspace notifications.
+    using event_hook =
+        std::function<void(std::uint32_t cls, std::string_view event, std::string_view key)>;
+    void set_event_hook(event_hook hook) { events_ = std::move(hook); }
+    /// A keyspace event for `key` of this database, for changes made outside a command
+    /// (serving blocked clients).
+    void notify(std::uint32_t cls, std::string_view event, std::string_view key) {
+        if (events_) events_(cls, event, key);
+    }
+
     /// The live entry for key, or null (an expired one is deleted on the way). Records the
     /// access (OBJECT IDLETIME), as every command's lookup does in Redis.
     entry* find(std::string_view key, std::int64_t now_ms);
@@ -57,7 +70,10 @@ private:
         expiring_seen_.store(expiring_.size(), std::memory_order_relaxed);
     }
 
+    void expired(std::string_view key) { notify(notify_expired, "expired", key); }
+
     keyspace map_;
+    event_hook events_;
     // The keys that have an expiry: active expiry samples these only, so keys without a TTL
     // (however many) do not slow it down.
     std::unordered_set<std::string, string_hash, std::equal_to<>> expiring_;
