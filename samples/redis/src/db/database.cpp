@@ -1,6 +1,7 @@
 // Database operations and expiry; see database.hpp.
 #include "database.hpp"
 
+#include <algorithm>
 #include <vector>
 
 namespace corio_redis::db {
@@ -128,8 +129,10 @@ std::size_t database::expire_some(std::int64_t now_ms, std::size_t samples) {
         std::size_t looked = 0;
         due.clear();
         // Whole buckets from the cursor, until `samples` keys (empty buckets count a little,
-        // so a sparse table is walked a bounded stretch per call).
-        for (std::size_t visited = 0; looked < samples && visited < samples * 20; ++visited) {
+        // so a sparse table is walked a bounded stretch per call), each bucket at most once
+        // a round: a small table would otherwise offer the same key several times.
+        const std::size_t stretch = std::min(samples * 20, buckets);
+        for (std::size_t visited = 0; looked < samples && visited < stretch; ++visited) {
             std::size_t b = cursor_++ % buckets;
             for (auto it = expiring_.begin(b); it != expiring_.end(b); ++it) {
                 ++looked;
@@ -138,10 +141,10 @@ std::size_t database::expire_some(std::int64_t now_ms, std::size_t samples) {
             }
         }
         for (auto& key : due) {
-            erase(key);
+            if (!erase(key)) continue;
             expired(key);
+            ++deleted;
         }
-        deleted += due.size();
         if (looked == 0 || due.size() * 4 <= looked) break; // few expired: enough
     }
     return deleted;
