@@ -157,7 +157,10 @@ bool parse_memory(std::string_view text, long long& out) {
 }
 
 config::config() {
-    for (const auto& p : parameters) values_.emplace(std::string(p.name), p.default_value);
+    for (const auto& p : parameters) {
+        values_.emplace(std::string(p.name), p.default_value);
+        cache(std::string(p.name), std::string(p.default_value));
+    }
 }
 
 bool config::set(std::string_view raw_name, const std::vector<std::string>& values,
@@ -245,7 +248,11 @@ bool config::set(std::string_view raw_name, const std::vector<std::string>& valu
         }
         break;
     }
-    values_[name] = value;
+    {
+        std::lock_guard lock(mutex_);
+        values_[name] = value;
+    }
+    cache(name, value);
     return true;
 }
 
@@ -301,42 +308,52 @@ void config::load_command_line(int argc, char** argv) {
     }
 }
 
-const std::string* config::get(std::string_view name) const {
+std::optional<std::string> config::get(std::string_view name) const {
+    std::lock_guard lock(mutex_);
     auto it = values_.find(name);
-    return it == values_.end() ? nullptr : &it->second;
+    if (it == values_.end()) return std::nullopt;
+    return it->second;
+}
+
+std::string config::value_of(std::string_view name) const {
+    std::lock_guard lock(mutex_);
+    auto it = values_.find(name);
+    return it == values_.end() ? std::string() : it->second;
 }
 
 std::vector<std::string> config::matching(std::string_view pattern) const {
+    std::lock_guard lock(mutex_);
     std::vector<std::string> out;
     for (const auto& [name, value] : values_)
         if (glob_match(pattern, name, true)) out.push_back(name);
     return out;
 }
 
+// The values the request path reads, as atomics (called with the new value just stored).
+void config::cache(const std::string& name, const std::string& value) {
+    if (name == "proto-max-bulk-len")
+        proto_max_bulk_len_.store(std::stoull(value), std::memory_order_relaxed);
+    else if (name == "client-query-buffer-limit")
+        client_query_buffer_limit_.store(std::stoull(value), std::memory_order_relaxed);
+    else if (name == "maxclients")
+        maxclients_.store(std::stoul(value), std::memory_order_relaxed);
+}
+
 std::uint16_t config::port() const {
-    return static_cast<std::uint16_t>(std::stoi(values_.at("port")));
+    return static_cast<std::uint16_t>(std::stoi(value_of("port")));
 }
 std::vector<std::string> config::bind() const {
-    std::istringstream in(values_.at("bind"));
+    std::istringstream in(value_of("bind"));
     std::vector<std::string> out;
     for (std::string a; in >> a;) out.push_back(a[0] == '-' ? a.substr(1) : a);
     return out;
 }
 std::size_t config::databases() const {
-    return std::stoul(values_.at("databases"));
+    return std::stoul(value_of("databases"));
 }
 std::size_t config::loops() const {
-    std::size_t n = std::stoul(values_.at("loops"));
+    std::size_t n = std::stoul(value_of("loops"));
     return n ? n : std::max(1u, std::thread::hardware_concurrency());
-}
-std::size_t config::proto_max_bulk_len() const {
-    return std::stoull(values_.at("proto-max-bulk-len"));
-}
-std::size_t config::client_query_buffer_limit() const {
-    return std::stoull(values_.at("client-query-buffer-limit"));
-}
-std::size_t config::maxclients() const {
-    return std::stoul(values_.at("maxclients"));
 }
 
 bool glob_match(std::string_view p, std::string_view s, bool nocase) {
