@@ -33,6 +33,7 @@ enum command_flag : std::uint32_t {
     cmd_all_shards = 1u << 8,  // touches every shard (DBSIZE, FLUSHALL, KEYS)
     cmd_transaction = 1u << 9, // MULTI, EXEC, DISCARD, WATCH, UNWATCH: the session runs them
     cmd_blocking = 1u << 10,   // BLPOP and friends: the session runs them (blocking.hpp)
+    cmd_container = 1u << 11,  // has subcommands (CLIENT LIST shows "client|list")
 };
 
 struct command_context {

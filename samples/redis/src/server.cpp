@@ -53,6 +53,11 @@ void server::start_expiry() {
                       [s] {
                           std::int64_t now = unix_ms();
                           for (auto& d : s->dbs) s->expired_keys += d.expire_some(now, 20);
+                          // The same ticker ages INFO's recent buffer peaks.
+                          if (++s->ticks % shard::peak_roll_ticks == 0) {
+                              s->recent_input.roll();
+                              s->recent_output.roll();
+                          }
                       },
                       {.loop = i});
     }

@@ -3,6 +3,7 @@
 // (touched on that shard's loop) or atomic.
 #pragma once
 
+#include "client_pause.hpp"
 #include "command.hpp"
 #include "config.hpp"
 #include "shard.hpp"
@@ -51,6 +52,9 @@ public:
     /// A fresh id for a multi-shard operation (never 0). Any thread.
     std::uint64_t next_operation_id() noexcept { return ++last_operation_id_; }
 
+    /// CLIENT PAUSE's state, checked before every command.
+    client_pause& pause() noexcept { return pause_; }
+
     /// Starts active expiry on every shard (a ticker per loop). Call once, before run.
     void start_expiry();
 
@@ -59,7 +63,9 @@ public:
     std::atomic<std::uint64_t> total_connections{0};
     std::atomic<std::uint64_t> connected_clients{0};
     std::atomic<std::uint64_t> rejected_connections{0};
-    std::atomic<std::uint64_t> blocked_clients{0};
+    std::atomic<std::uint64_t> blocked_clients{0}; // blocking pops and paused clients
+    // Blocking pops that have a timeout.
+    std::atomic<std::uint64_t> clients_in_timeout_table{0};
     const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
 private:
@@ -69,6 +75,7 @@ private:
     command_table commands_;
     std::atomic<std::uint64_t> last_client_id_{0};
     std::atomic<std::uint64_t> last_operation_id_{0};
+    client_pause pause_;
 };
 
 /// Serves one client connection until it closes (the engine's handler).

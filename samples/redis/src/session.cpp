@@ -3,7 +3,9 @@
 // other shard in a row go there in one hop; commands on this loop's shard run inline.
 #include "session.hpp"
 
+#include <chrono>
 #include <string>
+#include <utility>
 
 namespace corio_redis {
 namespace detail {
@@ -27,6 +29,20 @@ bool arity_ok(const command_spec& spec, std::size_t argc) {
                            : argc >= static_cast<std::size_t>(-spec.arity);
 }
 
+bool session::refuse_when_subscribed(const parsed_command& c) {
+    // Named "client|id" for a subcommand, as Redis does. An unknown subcommand is not
+    // refused here: the command itself says it does not know it, as in Redis.
+    const bool has_sub = c.spec->flags & cmd_container && c.arg_count > 1;
+    std::string_view sub = has_sub ? known_subcommand(c.spec->name, c.argv[1]) : std::string_view();
+    if (has_sub && sub.empty()) return false;
+    std::string name(c.spec->name);
+    if (has_sub) (name += '|') += sub;
+    out_.error("ERR Can't execute '" + name +
+               "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
+               "this context");
+    return true;
+}
+
 corio::task<> session::run() {
     std::size_t need = 1; // bytes the next parse needs buffered
     for (;;) {
@@ -36,6 +52,8 @@ corio::task<> session::run() {
         }
         auto data = co_await conn_.read();
         if (!data) break;
+        last_active_ = std::chrono::steady_clock::now();
+        srv_.shard_at(here_).recent_input.note(data.size());
         std::size_t used = 0;
         bool protocol_error = false;
         std::string error_text;
@@ -64,8 +82,9 @@ corio::task<> session::run() {
         }
         for (auto& c : batch_) c.argv = args_.data() + c.first_arg;
         co_await run_commands(batch_);
+        if (killed_) break; // CLIENT KILL: what is left unsent is dropped, as in Redis
         if (protocol_error) {
-            out_.error(error_text);
+            if (!reply_off_) out_.error(error_text);
             client_.close_after_reply = true;
         }
         batch_.clear();
@@ -76,6 +95,7 @@ corio::task<> session::run() {
             bool written = conn_.write(out_bytes_);
             out_bytes_.clear();
             if (!written) break;
+            srv_.shard_at(here_).recent_output.note(conn_.outbound_buffered());
             // The replies leave at the end of the loop's turn, with the other connections'
             // (as Redis writes before it sleeps): a busy server then wakes each client about
             // once per turn, not once per batch. Past the high-water mark, wait for the
@@ -96,9 +116,34 @@ corio::task<> session::run() {
 
 corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
     for (auto& c : batch) classify(c);
+    // The commands of the client, not those an EXEC runs: those wait for a pause, are named
+    // by CLIENT LIST and have their replies dropped by CLIENT REPLY (EXEC as a whole does).
+    const bool top = tx_ == 0;
     std::size_t i = 0;
     while (i < batch.size()) {
+        if (killed_) co_return; // CLIENT KILL: the rest of the batch is not run
         auto& c = batch[i];
+        if (top) {
+            note_command(c);
+            if (srv_.pause().engaged() && held_by_pause(c)) {
+                co_await wait_out_pause(c);
+                if (killed_) co_return;
+            }
+        }
+        // Ends this command (or run of commands), however the code below leaves it: CLIENT
+        // REPLY OFF/SKIP drop what it wrote (decided after it ran, so that CLIENT REPLY ON's
+        // own +OK is sent), and a SKIP passes to the command after it.
+        struct command_end {
+            session& s;
+            bool top;
+            std::size_t mark;
+            ~command_end() {
+                if (!top) return;
+                s.running_ = nullptr;
+                if (s.replies_dropped() && s.out_bytes_.size() > mark) s.out_bytes_.resize(mark);
+                s.reply_skip_ = std::exchange(s.reply_skip_next_, false);
+            }
+        } end_of_command{*this, top, out_bytes_.size()};
         out_.set_protocol(client_.protocol);
         if (multi_.active && !runs_inside_multi(c)) {
             // Queued for EXEC; a command that cannot run makes EXEC fail (EXECABORT).
@@ -122,10 +167,8 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
             ++i;
             continue;
         }
-        if (client_.protocol == 2 && subscribed() && !allowed_when_subscribed(c.spec->name)) {
-            out_.error("ERR Can't execute '" + std::string(c.spec->name) +
-                       "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
-                       "allowed in this context");
+        if (client_.protocol == 2 && subscribed() && !allowed_when_subscribed(c.spec->name) &&
+            refuse_when_subscribed(c)) {
             ++i;
             continue;
         }
@@ -138,10 +181,12 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
             continue;
         }
         if (c.spec->name == "reset") {
-            // RESET also ends a MULTI, every WATCH and every subscription.
+            // RESET also ends a MULTI, every WATCH, every subscription and CLIENT REPLY
+            // OFF/SKIP (not NO-EVICT: Redis 7.0 keeps that).
             multi_ = {};
             unwatch();
             if (subscribed()) co_await unsubscribe_all_silently();
+            reply_off_ = reply_skip_ = reply_skip_next_ = false;
         }
         if (c.spec->flags & cmd_pubsub) {
             co_await pubsub_command(c);
@@ -164,6 +209,12 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
             if (client_.close_after_reply) co_return;
             continue;
         }
+        if (runs_in_session(c)) { // CLIENT LIST, KILL, PAUSE...: they visit other loops
+            co_await client_command(c);
+            ++i;
+            if (top && client_.close_after_reply) co_return; // it killed itself
+            continue;
+        }
         if (c.target == target_here) { // connection and keyless commands
             execute(c, &srv_.shard_at(here_), unix_ms());
             ++i;
@@ -182,9 +233,11 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
         }
         // A run of commands for the same shard (another one, or this one while a
         // multi-shard operation holds it): one hop for all of them. Connection commands
-        // (SELECT) have target_here, so they end a run.
+        // (SELECT) have target_here, so they end a run. While a pause may hold commands, or
+        // the next reply is skipped, each command goes on its own.
         std::size_t end = i + 1;
-        while (end < batch.size() && batch[end].target == c.target) ++end;
+        if (!reply_skip_ && !srv_.pause().engaged())
+            while (end < batch.size() && batch[end].target == c.target) ++end;
         shard& s = srv_.shard_at(c.target);
         auto work = [&, i, end] {
             for (std::size_t k = i; k < end; ++k)
@@ -196,6 +249,7 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
             return true;
         };
         co_await run_on(s, work);
+        if (top && end > i + 1) note_command(batch[end - 1]); // CLIENT LIST: the last
         i = end;
     }
 }
@@ -206,7 +260,14 @@ corio::task<> serve_client(server& srv, corio::connection& conn) {
     srv.total_connections.fetch_add(1, std::memory_order_relaxed);
     srv.connected_clients.fetch_add(1, std::memory_order_relaxed);
     detail::session s(srv, conn);
-    co_await s.run();
+    try {
+        co_await s.run();
+    } catch (...) {
+        s.leave_registry(); // nothing may find a session that is gone
+        srv.connected_clients.fetch_sub(1, std::memory_order_relaxed);
+        throw;
+    }
+    s.leave_registry();
     srv.connected_clients.fetch_sub(1, std::memory_order_relaxed);
 }
 

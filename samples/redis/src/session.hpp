@@ -2,14 +2,18 @@
 // commands reach the shards (hop.hpp). The pieces live in session*.cpp by concern: the read
 // loop and placement (session.cpp), multi-shard commands (session_multi_shard.cpp), MULTI/
 // EXEC/WATCH (session_transactions.cpp), SCAN (session_scan.cpp) and blocking pops
-// (session_blocking.cpp).
+// (session_blocking.cpp), and the CLIENT subcommands that reach other clients (LIST, KILL,
+// UNBLOCK: session_client.cpp; PAUSE, UNPAUSE and REPLY: session_pause.cpp).
 #pragma once
 
 #include "hop.hpp"
 #include "resp/request_parser.hpp"
 #include "server.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <array>
+#include <chrono>
 #include <deque>
 #include <span>
 #include <string>
@@ -32,6 +36,23 @@ constexpr std::size_t target_split = static_cast<std::size_t>(-2); // keys on se
 void unknown_command(resp::reply& out, std::span<const std::string_view> args);
 /// True if argc fits the spec's arity.
 bool arity_ok(const command_spec& spec, std::size_t argc);
+/// The subcommand's name as CLIENT LIST writes it after "name|" (lower case), or empty if
+/// the command (one with cmd_container) has no such subcommand.
+std::string_view known_subcommand(std::string_view command, std::string_view sub);
+
+/// Runs visit(shard&) on every shard's loop in turn, this loop's inline: how CLIENT LIST,
+/// KILL, UNBLOCK and UNPAUSE reach the sessions each shard lists.
+template <class Visit>
+corio::task<> visit_shards(server& srv, std::size_t here, Visit& visit) {
+    for (std::size_t s = 0; s < srv.shard_count(); ++s) {
+        shard& sh = srv.shard_at(s);
+        auto step = [&] {
+            visit(sh);
+            return true;
+        };
+        if (s != here || !step()) co_await run_on(sh, step);
+    }
+}
 
 class session {
 public:
@@ -41,9 +62,24 @@ public:
         client_.id = srv.next_client_id();
         client_.authenticated = srv.cfg().requirepass().empty();
         limits_.max_bulk_len = srv.cfg().proto_max_bulk_len();
+        // Made on the connection's loop, whose shard lists it for CLIENT LIST and KILL.
+        auto& listed = srv.shard_at(here_).sessions;
+        slot_ = listed.size();
+        listed.push_back(this);
     }
+    session(const session&) = delete;
+    session& operator=(const session&) = delete;
 
     corio::task<> run();
+
+    /// Takes this session off its shard's list; once run() is over (on this loop). Not in
+    /// the destructor: a coroutine frame destroyed at exit may outlive the server.
+    void leave_registry() {
+        auto& listed = srv_.shard_at(here_).sessions;
+        listed[slot_] = listed.back();
+        listed[slot_]->slot_ = slot_;
+        listed.pop_back();
+    }
 
 private:
     static std::span<const std::string_view> args_of(const parsed_command& c) {
@@ -119,10 +155,53 @@ private:
     corio::task<> change_subscription(bool pattern, bool add, std::string_view name);
     corio::task<> unsubscribe_all_silently();
     static bool allowed_when_subscribed(std::string_view name);
+    /// Replies the error for a command a RESP2 subscriber may not send; false (no reply)
+    /// for an unknown subcommand, which the command reports itself.
+    bool refuse_when_subscribed(const parsed_command& c);
     bool subscribed() const noexcept { return !channels_.empty() || !patterns_.empty(); }
     corio::task<> exec();
     corio::task<> watch(std::span<const std::string_view> keys);
     void unwatch();
+
+    // ---- CLIENT LIST/INFO/KILL/UNBLOCK (session_client.cpp) --------------------------
+    // Another session reaches this one only on this session's loop (a visit by run_on),
+    // while this session's coroutine is suspended, so plain fields suffice.
+
+    /// The CLIENT subcommands the session runs itself (the others are commands/connection).
+    static bool runs_in_session(const parsed_command& c);
+    corio::task<> client_command(const parsed_command& c);
+    corio::task<> client_list(const parsed_command& c);
+    corio::task<> client_kill(const parsed_command& c);
+    corio::task<> client_unblock(const parsed_command& c);
+    void client_help();
+    /// Appends this client's CLIENT LIST line (without the newline).
+    void describe(std::string& out) const;
+    /// CLIENT KILL by another client: stops this session without replying more.
+    void kill();
+    /// Records what CLIENT LIST shows as this client's command, before it runs.
+    void note_command(const parsed_command& c) {
+        running_ = &c;
+        last_spec_ = c.spec;
+        last_sub_ = {};
+        if (c.spec && c.spec->flags & cmd_container && c.arg_count > 1) {
+            last_sub_ = known_subcommand(c.spec->name, c.argv[1]);
+            if (last_sub_.empty()) last_spec_ = nullptr; // Redis: an unknown one is no command
+        }
+    }
+
+    // ---- CLIENT PAUSE/UNPAUSE/REPLY/NO-EVICT (session_pause.cpp) -----------------------
+    void client_pause(const parsed_command& c);
+    corio::task<> client_unpause();
+    void client_reply(const parsed_command& c);
+    void client_no_evict(const parsed_command& c);
+    /// Must command c wait for the pause in force (if any)? Commands that fail before they
+    /// run (unknown, arity, NOAUTH) do not: Redis refuses them first.
+    bool held_by_pause(const parsed_command& c);
+    /// A write for CLIENT PAUSE WRITE: a write command, PUBLISH, or an EXEC of any.
+    bool counts_as_write(const parsed_command& c) const;
+    /// Waits until the pause no longer holds c, UNPAUSE, or a kill.
+    corio::task<> wait_out_pause(const parsed_command& c);
+    bool replies_dropped() const noexcept { return reply_off_ || reply_skip_; }
 
     // Replies for a command that cannot run (unknown, wrong arity, not authenticated);
     // false if it can.
@@ -207,6 +286,20 @@ private:
     std::vector<std::string> channels_, patterns_; // in subscription order
     watch_flag watch_dirty_; // made by the first WATCH; null when nothing is watched
     std::vector<std::pair<std::size_t, std::string>> watched_; // (database, key)
+
+    // What CLIENT LIST, KILL, UNBLOCK and UNPAUSE read or act on (this loop only).
+    std::size_t slot_ = 0; // in srv_.shard_at(here_).sessions
+    const std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point last_active_ = created_; // the last batch read
+    const command_spec* last_spec_ = nullptr; // the last command (null: none, or unknown)
+    std::string_view last_sub_;               // its subcommand, a literal (see note_command)
+    const parsed_command* running_ = nullptr; // the command under way (its arguments)
+    blocked_ptr blocked_;                     // while waiting in a blocking pop
+    boost::asio::steady_timer* pause_timer_ = nullptr; // while held by CLIENT PAUSE
+    bool killed_ = false;                              // CLIENT KILL: end without replying
+    bool reply_off_ = false, reply_skip_ = false;      // CLIENT REPLY OFF / SKIP (this one)
+    bool reply_skip_next_ = false;                     // CLIENT REPLY SKIP: the next one
+    bool no_evict_ = false;                            // CLIENT NO-EVICT ON (flag only)
 };
 
 } // namespace corio_redis::detail

@@ -217,8 +217,24 @@ corio::task<> session::run_blocking(const parsed_command& c) {
     }
     if (!served) {
         // Wait: for a shard to serve us, the timeout, or the peer to leave. The timer ticks
-        // at least every 250 ms to notice a closed peer or a stopping server.
+        // at least every 250 ms to notice a closed peer or a stopping server. Meanwhile it
+        // counts in INFO, CLIENT LIST shows it blocked, and CLIENT UNBLOCK or KILL (on this
+        // loop) may claim it and send its reply themselves. (stop_waiting is called on each
+        // way out, not run by a guard: a frame destroyed at exit may outlive the server.)
+        const bool timed = timeout.count() > 0;
+        blocked_ = state;
         srv_.blocked_clients.fetch_add(1, std::memory_order_relaxed);
+        if (timed) srv_.clients_in_timeout_table.fetch_add(1, std::memory_order_relaxed);
+        auto stop_waiting = [&] {
+            blocked_.reset();
+            srv_.blocked_clients.fetch_sub(1, std::memory_order_relaxed);
+            if (timed) srv_.clients_in_timeout_table.fetch_sub(1, std::memory_order_relaxed);
+        };
+        if (killed_ && !state->claimed.exchange(true)) { // killed while visiting its keys
+            stop_waiting();
+            unregister();
+            co_return;
+        }
         boost::asio::steady_timer timer(conn_.get_executor());
         auto deadline = timeout.count() > 0 ? std::chrono::steady_clock::now() + timeout
                                             : std::chrono::steady_clock::time_point::max();
@@ -237,10 +253,10 @@ corio::task<> session::run_blocking(const parsed_command& c) {
                 break;
             }
             bool timed_out = std::chrono::steady_clock::now() >= deadline;
-            bool gone = peer_gone(conn_) || !srv_.engine().running();
+            bool gone = killed_ || peer_gone(conn_) || !srv_.engine().running();
             if (!timed_out && !gone) continue;
             if (!state->claimed.exchange(true)) {
-                srv_.blocked_clients.fetch_sub(1, std::memory_order_relaxed);
+                stop_waiting();
                 unregister();
                 if (gone) {
                     client_.close_after_reply = true;
@@ -256,7 +272,7 @@ corio::task<> session::run_blocking(const parsed_command& c) {
                 co_await state->done.async_receive(asio::as_tuple(asio::use_awaitable));
             reply = std::move(bytes);
         }
-        srv_.blocked_clients.fetch_sub(1, std::memory_order_relaxed);
+        stop_waiting();
     }
     unregister();
     if (state->push_pending) {

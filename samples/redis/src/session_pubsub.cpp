@@ -81,6 +81,13 @@ corio::task<> session::pubsub_command(const parsed_command& c) {
     const bool pattern = name == "psubscribe" || name == "punsubscribe";
     auto& mine = pattern ? patterns_ : channels_;
     auto count = [&] { return channels_.size() + patterns_.size(); };
+    // Redis sends (un)subscription replies even under CLIENT REPLY OFF or SKIP (they are
+    // pushes): out now, where the session would drop them.
+    auto keep_if_dropped = [this] {
+        if (!replies_dropped() || out_bytes_.empty()) return;
+        if (conn_.write(out_bytes_)) conn_.flush_soon();
+        out_bytes_.clear();
+    };
     if (name == "subscribe" || name == "psubscribe") {
         for (std::size_t i = 1; i < args.size(); ++i) {
             if (std::find(mine.begin(), mine.end(), args[i]) == mine.end()) {
@@ -89,6 +96,7 @@ corio::task<> session::pubsub_command(const parsed_command& c) {
             }
             subscription_reply(out_, name, &args[i], count());
         }
+        keep_if_dropped();
         co_return;
     }
     if (name == "unsubscribe" || name == "punsubscribe") {
@@ -99,6 +107,7 @@ corio::task<> session::pubsub_command(const parsed_command& c) {
             which = mine;
         if (which.empty()) {
             subscription_reply(out_, name, nullptr, count());
+            keep_if_dropped();
             co_return;
         }
         for (auto& w : which) {
@@ -110,12 +119,14 @@ corio::task<> session::pubsub_command(const parsed_command& c) {
             std::string_view view = w;
             subscription_reply(out_, name, &view, count());
         }
+        keep_if_dropped();
         co_return;
     }
     if (name == "publish") {
         // What this client had queued goes out first: a message it publishes to itself
-        // follows the replies before it.
-        if (!out_bytes_.empty()) {
+        // follows the replies before it. (Not while CLIENT REPLY drops this reply: its
+        // place in out_bytes_ must stay where the session will cut it.)
+        if (!out_bytes_.empty() && !replies_dropped()) {
             conn_.write(out_bytes_);
             out_bytes_.clear();
         }

@@ -8,6 +8,7 @@
 
 #include <corio/loop.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -19,6 +20,27 @@
 #include <vector>
 
 namespace corio_redis {
+
+namespace detail {
+class session;
+}
+
+/// The largest value seen lately (over the last 5 to 10 seconds: the shard's ticker rolls
+/// it every 5). Written on the shard's loop only, read by INFO from any loop.
+struct recent_peak {
+    std::atomic<std::size_t> now{0}, before{0};
+    void note(std::size_t v) noexcept {
+        if (v > now.load(std::memory_order_relaxed)) now.store(v, std::memory_order_relaxed);
+    }
+    void roll() noexcept {
+        before.store(now.load(std::memory_order_relaxed), std::memory_order_relaxed);
+        now.store(0, std::memory_order_relaxed);
+    }
+    std::size_t get() const noexcept {
+        return std::max(now.load(std::memory_order_relaxed),
+                        before.load(std::memory_order_relaxed));
+    }
+};
 
 /// Work that found its shard held by a multi-shard operation: run again on release. It owns
 /// itself (the unique_ptr it is handed) and either finishes or queues itself again.
@@ -47,6 +69,16 @@ struct shard {
     // Clients blocked on list keys, per database, and how many registrations in all.
     std::vector<blocked_map> blocked;
     std::size_t blocked_count = 0;
+
+    // The client sessions running on this loop, in no order (each knows its slot). CLIENT
+    // LIST, KILL, UNBLOCK and UNPAUSE visit every shard's loop to reach them; nothing else
+    // touches this, so connecting and leaving take no lock.
+    std::vector<detail::session*> sessions;
+    // client_recent_max_input_buffer / _output_buffer (INFO): the peaks of this loop's
+    // clients, rolled by the expiry ticker every `peak_roll_ticks` ticks.
+    recent_peak recent_input, recent_output;
+    std::uint32_t ticks = 0;
+    static constexpr std::uint32_t peak_roll_ticks = 50;
 
     // WATCHed keys per database, and how many registrations in all (0: writes skip looking).
     std::vector<watch_map> watchers;

@@ -175,7 +175,7 @@ void register_connection_commands(command_table& t) {
     t.emplace("auth", command_spec{"auth", -2, conn | cmd_noauth, 0, 0, 0, auth});
     t.emplace("hello", command_spec{"hello", -1, conn | cmd_noauth, 0, 0, 0, hello});
     t.emplace("reset", command_spec{"reset", 1, conn | cmd_noauth, 0, 0, 0, reset});
-    t.emplace("client", command_spec{"client", -2, conn, 0, 0, 0, client});
+    t.emplace("client", command_spec{"client", -2, conn | cmd_container, 0, 0, 0, client});
     // The session runs these itself (they change what it does with later commands).
     constexpr std::uint32_t tx = cmd_transaction | cmd_connection | cmd_fast;
     auto none = [](command_context&) {};
@@ -190,7 +190,7 @@ void register_connection_commands(command_table& t) {
     t.emplace("psubscribe", command_spec{"psubscribe", -2, ps, 0, 0, 0, none});
     t.emplace("punsubscribe", command_spec{"punsubscribe", -1, ps, 0, 0, 0, none});
     t.emplace("publish", command_spec{"publish", 3, ps | cmd_fast, 0, 0, 0, none});
-    t.emplace("pubsub", command_spec{"pubsub", -2, ps, 0, 0, 0, none});
+    t.emplace("pubsub", command_spec{"pubsub", -2, ps | cmd_container, 0, 0, 0, none});
 }
 
 } // namespace corio_redis

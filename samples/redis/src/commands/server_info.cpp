@@ -46,10 +46,17 @@ void info(command_context& c) {
                             srv.cfg().config_file(), srv.shard_count());
     }
     if (all || section == "clients") {
-        text += fmt::format("# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\n"
-                            "blocked_clients:{}\r\n\r\n",
-                            srv.connected_clients.load(), srv.cfg().maxclients(),
-                            srv.blocked_clients.load());
+        std::size_t max_in = 0, max_out = 0;
+        for (std::size_t s = 0; s < srv.shard_count(); ++s) {
+            max_in = std::max(max_in, srv.shard_at(s).recent_input.get());
+            max_out = std::max(max_out, srv.shard_at(s).recent_output.get());
+        }
+        text += fmt::format("# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\n"
+                            "maxclients:{}\r\nclient_recent_max_input_buffer:{}\r\n"
+                            "client_recent_max_output_buffer:{}\r\nblocked_clients:{}\r\n"
+                            "tracking_clients:0\r\nclients_in_timeout_table:{}\r\n\r\n",
+                            srv.connected_clients.load(), srv.cfg().maxclients(), max_in, max_out,
+                            srv.blocked_clients.load(), srv.clients_in_timeout_table.load());
     }
     if (all || section == "stats") {
         text += fmt::format("# Stats\r\ntotal_connections_received:{}\r\n"
@@ -192,8 +199,8 @@ void register_server_commands(command_table& t) {
     auto add = [&t](command_spec s) { t.emplace(std::string(s.name), s); };
     add({"time", 1, cmd_keyless | cmd_fast, 0, 0, 0, time_cmd});
     add({"info", -1, cmd_keyless, 0, 0, 0, info});
-    add({"config", -2, cmd_keyless | cmd_admin, 0, 0, 0, config_cmd});
-    add({"command", -1, cmd_keyless, 0, 0, 0, command_cmd});
+    add({"config", -2, cmd_keyless | cmd_admin | cmd_container, 0, 0, 0, config_cmd});
+    add({"command", -1, cmd_keyless | cmd_container, 0, 0, 0, command_cmd});
     add({"shutdown", -1, cmd_connection | cmd_admin, 0, 0, 0, shutdown});
 }
 

@@ -51,6 +51,18 @@ public:
         else
             integer(b ? 1 : 0);
     }
+    /// A verbatim string (RESP3 "=", `format` being three letters such as "txt"); a bulk
+    /// string in RESP2.
+    void verbatim(std::string_view format, std::string_view s) {
+        if (protocol_ < 3) return bulk(s);
+        out_.push_back('=');
+        number(static_cast<long long>(format.size() + 1 + s.size()));
+        out_.append("\r\n");
+        out_.append(format);
+        out_.push_back(':');
+        out_.append(s);
+        out_.append("\r\n");
+    }
     /// A double as Redis prints it (%.17g, then trimmed), a bulk string in RESP2.
     void dbl(double d);
     void ok() { out_.append("+OK\r\n"); }
