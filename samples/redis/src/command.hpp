@@ -108,10 +108,15 @@ inline bool iequals(std::string_view a, std::string_view b) noexcept {
     return true;
 }
 
-/// A keyspace notification (notify.hpp) for `key` in the client's database, or in `db`.
-void notify(command_context& c, std::uint32_t cls, std::string_view event, std::string_view key);
-void notify(command_context& c, std::size_t db, std::uint32_t cls, std::string_view event,
-            std::string_view key);
+/// Says that the command changed `key` (in the client's database, or in `db`), as Redis's
+/// signalModifiedKey and notifyKeyspaceEvent do: clients WATCHing it will fail their EXEC,
+/// and the keyspace event (notify.hpp) goes out if notify-keyspace-events asks for it.
+/// Called exactly where a command changes a key, so a command that changes nothing leaves
+/// WATCH alone.
+void key_changed(command_context& c, std::uint32_t cls, std::string_view event,
+                 std::string_view key);
+void key_changed(command_context& c, std::size_t db, std::uint32_t cls, std::string_view event,
+                 std::string_view key);
 
 // Replies every family shares, with Redis's texts.
 void reply_wrong_type(resp::reply& out);

@@ -90,12 +90,14 @@ void notify_keyspace_event(server& srv, shard& origin, std::size_t db, std::uint
     if (flags & notify_keyevent) send(fmt::format("__keyevent@{}__:{}", db, event), key);
 }
 
-void notify(command_context& c, std::uint32_t cls, std::string_view event, std::string_view key) {
-    notify_keyspace_event(c.srv, *c.home, c.client.db, cls, event, key);
+void key_changed(command_context& c, std::uint32_t cls, std::string_view event,
+                 std::string_view key) {
+    key_changed(c, c.client.db, cls, event, key);
 }
 
-void notify(command_context& c, std::size_t db, std::uint32_t cls, std::string_view event,
-            std::string_view key) {
+void key_changed(command_context& c, std::size_t db, std::uint32_t cls, std::string_view event,
+                 std::string_view key) {
+    c.home->touch(db, key);
     notify_keyspace_event(c.srv, *c.home, db, cls, event, key);
 }
 

@@ -123,9 +123,10 @@ private:
         command_context ctx{args_of(c), client_, srv_, home, out_, now};
         c.spec->fn(ctx);
         srv_.total_commands.fetch_add(1, std::memory_order_relaxed);
-        if (c.spec->flags & cmd_write && (home->watch_count != 0 || home->blocked_count != 0))
+        // The command marked what it changed for WATCH itself (key_changed); a list it left
+        // non-empty may serve a client blocked on it.
+        if (c.spec->flags & cmd_write && home->blocked_count != 0)
             for_each_key(*c.spec, args_of(c), [&](std::string_view key) {
-                home->touch(client_.db, key);
                 serve_blocked(*home, client_.db, key, now, srv_.shard_count());
             });
     }

@@ -76,12 +76,9 @@ corio::task<> session::run_split(const parsed_command& c) {
             }
             command_context ctx{sub, client_, srv_, &target, sub_out, now};
             spec.fn(ctx);
-            if (!every_shard && spec.flags & cmd_write &&
-                (target.watch_count != 0 || target.blocked_count != 0)) {
-                for (std::size_t k = 1; k < sub.size(); k += spec.key_step) {
-                    target.touch(client_.db, sub[k]);
+            if (!every_shard && spec.flags & cmd_write && target.blocked_count != 0) {
+                for (std::size_t k = 1; k < sub.size(); k += spec.key_step)
                     serve_blocked(target, client_.db, sub[k], now, srv_.shard_count());
-                }
             }
             return true;
         };
@@ -193,8 +190,16 @@ corio::task<> session::run_gathered(const parsed_command& c) {
         if (s != here_ || !take()) co_await run_on(sh, take);
         held.push_back(s);
     }
+    std::vector<std::pair<std::size_t, std::string>> changed; // (db, key) the command wrote
+    scratch.touch_log = &changed;
     command_context ctx{args, client_, srv_, &scratch, out_, now};
     spec.fn(ctx);
+    scratch.touch_log = nullptr;
+    auto was_changed = [&](std::size_t d, std::string_view key) {
+        for (auto& [cd, ck] : changed)
+            if (cd == d && ck == key) return true;
+        return false;
+    };
     srv_.total_commands.fetch_add(1, std::memory_order_relaxed);
     // The command's effects go back to each key's shard, which is then released.
     for (std::size_t s : held) {
@@ -209,7 +214,7 @@ corio::task<> session::run_gathered(const parsed_command& c) {
                         sh.dbs[d].erase(key);
                     }
                     if (spec.flags & cmd_write) {
-                        sh.touch(d, key);
+                        if (was_changed(d, key)) sh.touch(d, key);
                         serve_blocked(sh, d, key, now, srv_.shard_count());
                     }
                 }

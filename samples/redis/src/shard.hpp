@@ -84,8 +84,13 @@ struct shard {
     std::vector<watch_map> watchers;
     std::size_t watch_count = 0;
 
+    // A private shard (run_gathered's scratch) records the keys its command changed, so that
+    // only those count as written for WATCH when the results go back to their shards.
+    std::vector<std::pair<std::size_t, std::string>>* touch_log = nullptr;
+
     /// A write to `key` in database `db`: every client watching it will fail its EXEC.
     void touch(std::size_t db, std::string_view key) {
+        if (touch_log) touch_log->emplace_back(db, std::string(key));
         if (watch_count == 0) return;
         auto it = watchers[db].find(key);
         if (it == watchers[db].end()) return;

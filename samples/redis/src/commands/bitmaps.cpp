@@ -137,7 +137,7 @@ void setbit(command_context& c) {
     const unsigned old = (v >> shift) & 1u;
     v = (v & ~(1u << shift)) | (static_cast<unsigned>(on) << shift);
     s[byte] = static_cast<char>(v);
-    notify(c, notify_string, "setbit", c.args[1]);
+    key_changed(c, notify_string, "setbit", c.args[1]);
     c.out.integer(old);
 }
 
@@ -313,7 +313,7 @@ void bitop(command_context& c) {
         longest = std::max(longest, sources.back().size());
     }
     if (longest == 0) {
-        if (d.erase(c.args[2])) notify(c, notify_generic, "del", c.args[2]);
+        if (d.erase(c.args[2])) key_changed(c, notify_generic, "del", c.args[2]);
         return c.out.integer(0);
     }
     auto byte_at = [](std::string_view s, std::size_t i) -> unsigned char {
@@ -338,7 +338,7 @@ void bitop(command_context& c) {
         result[i] = static_cast<char>(out);
     }
     d.put(c.args[2], value::of_string(std::move(result)), c.now_ms);
-    notify(c, notify_string, "set", c.args[2]);
+    key_changed(c, notify_string, "set", c.args[2]);
     c.out.integer(static_cast<long long>(longest));
 }
 
@@ -581,7 +581,7 @@ void bitfield_common(command_context& c, bool read_only) {
         else
             c.out.integer(static_cast<long long>(read_unsigned(s, f.offset, f.bits)));
     }
-    if (changed) notify(c, notify_string, "setbit", c.args[1]);
+    if (changed) key_changed(c, notify_string, "setbit", c.args[1]);
 }
 
 void bitfield(command_context& c) {

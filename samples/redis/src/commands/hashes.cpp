@@ -111,7 +111,7 @@ void hset_common(command_context& c, bool hmset) {
             it->second.assign(c.args[i + 1]);
         }
     }
-    notify(c, notify_hash, "hset", c.args[1]);
+    key_changed(c, notify_hash, "hset", c.args[1]);
     if (hmset)
         c.out.ok();
     else
@@ -130,7 +130,7 @@ void hsetnx(command_context& c) {
     if (wrong) return reply_wrong_type(c.out);
     if (e && e->val.hash().contains(c.args[2])) return c.out.integer(0);
     hash_for_write(c, e).emplace(std::string(c.args[2]), std::string(c.args[3]));
-    notify(c, notify_hash, "hset", c.args[1]);
+    key_changed(c, notify_hash, "hset", c.args[1]);
     c.out.integer(1);
 }
 
@@ -177,10 +177,10 @@ void hdel(command_context& c) {
         h.erase(it);
         ++removed;
     }
-    if (removed > 0) notify(c, notify_hash, "hdel", c.args[1]);
+    if (removed > 0) key_changed(c, notify_hash, "hdel", c.args[1]);
     if (h.empty()) {
         c.db().erase(c.args[1]);
-        notify(c, notify_generic, "del", c.args[1]);
+        key_changed(c, notify_generic, "del", c.args[1]);
     }
     c.out.integer(removed);
 }
@@ -267,7 +267,7 @@ void hincrby(command_context& c) {
         *slot = std::to_string(next);
     else
         hash_for_write(c, e).emplace(std::string(c.args[2]), std::to_string(next));
-    notify(c, notify_hash, "hincrby", c.args[1]);
+    key_changed(c, notify_hash, "hincrby", c.args[1]);
     c.out.integer(next);
 }
 
@@ -297,7 +297,7 @@ void hincrbyfloat(command_context& c) {
         *slot = text;
     else
         hash_for_write(c, e).emplace(std::string(c.args[2]), text);
-    notify(c, notify_hash, "hincrbyfloat", c.args[1]);
+    key_changed(c, notify_hash, "hincrbyfloat", c.args[1]);
     c.out.bulk(text);
 }
 

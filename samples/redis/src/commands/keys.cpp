@@ -20,7 +20,7 @@ void del(command_context& c) {
     for (std::size_t i = 1; i < c.args.size(); ++i) {
         if (c.db().find(c.args[i], c.now_ms) && c.db().erase(c.args[i])) {
             ++n;
-            notify(c, notify_generic, "del", c.args[i]);
+            key_changed(c, notify_generic, "del", c.args[i]);
         }
     }
     c.out.integer(n);
@@ -82,11 +82,11 @@ void expire_common(command_context& c, bool seconds, bool absolute, std::string_
     if (lt && current != 0 && ms >= current) return c.out.integer(0);
     if (ms <= c.now_ms) {
         d.erase(c.args[1]); // an expiry in the past deletes the key
-        notify(c, notify_generic, "del", c.args[1]);
+        key_changed(c, notify_generic, "del", c.args[1]);
         return c.out.integer(1);
     }
     d.set_expiry(c.args[1], *e, ms);
-    notify(c, notify_generic, "expire", c.args[1]);
+    key_changed(c, notify_generic, "expire", c.args[1]);
     c.out.integer(1);
 }
 void expire(command_context& c) {
@@ -127,7 +127,7 @@ void persist(command_context& c) {
     entry* e = c.db().find(c.args[1], c.now_ms);
     if (!e || e->expire_at == 0) return c.out.integer(0);
     c.db().set_expiry(c.args[1], *e, 0);
-    notify(c, notify_generic, "persist", c.args[1]);
+    key_changed(c, notify_generic, "persist", c.args[1]);
     c.out.integer(1);
 }
 
@@ -143,8 +143,8 @@ void rename_common(command_context& c, bool nx) {
     d.erase(c.args[1]);
     entry& dst = d.put(c.args[2], std::move(v), c.now_ms);
     d.set_expiry(c.args[2], dst, at);
-    notify(c, notify_generic, "rename_from", c.args[1]);
-    notify(c, notify_generic, "rename_to", c.args[2]);
+    key_changed(c, notify_generic, "rename_from", c.args[1]);
+    key_changed(c, notify_generic, "rename_to", c.args[2]);
     if (nx)
         c.out.integer(1);
     else
@@ -182,7 +182,7 @@ void copy(command_context& c) {
     if (dst_db.find(c.args[2], c.now_ms) && !replace) return c.out.integer(0);
     entry& dst = dst_db.put(c.args[2], src->val.clone(), c.now_ms);
     dst_db.set_expiry(c.args[2], dst, src->expire_at);
-    notify(c, target_db, notify_generic, "copy_to", c.args[2]);
+    key_changed(c, target_db, notify_generic, "copy_to", c.args[2]);
     c.out.integer(1);
 }
 
@@ -204,9 +204,8 @@ void move(command_context& c) {
     entry& dst = dst_db.put(c.args[1], std::move(src->val), c.now_ms);
     dst_db.set_expiry(c.args[1], dst, at);
     c.db().erase(c.args[1]);
-    notify(c, notify_generic, "move_from", c.args[1]);
-    notify(c, target, notify_generic, "move_to", c.args[1]);
-    c.home->touch(target, c.args[1]); // the session touches the source database's key
+    key_changed(c, notify_generic, "move_from", c.args[1]);
+    key_changed(c, target, notify_generic, "move_to", c.args[1]);
     c.out.integer(1);
 }
 

@@ -27,7 +27,7 @@ list_type* find_list(command_context& c, std::string_view key, bool& wrong) {
 void drop_if_empty(command_context& c, std::string_view key, list_type& l) {
     if (!l.empty()) return;
     c.db().erase(key);
-    notify(c, notify_generic, "del", key);
+    key_changed(c, notify_generic, "del", key);
 }
 
 void push(command_context& c, bool left, bool only_existing) {
@@ -44,7 +44,7 @@ void push(command_context& c, bool left, bool only_existing) {
         else
             l->emplace_back(c.args[i]);
     }
-    notify(c, notify_list, left ? "lpush" : "rpush", c.args[1]);
+    key_changed(c, notify_list, left ? "lpush" : "rpush", c.args[1]);
     c.out.integer(static_cast<long long>(l->size()));
 }
 void lpush(command_context& c) {
@@ -73,13 +73,13 @@ void pop(command_context& c, bool left) {
     if (!l) return count >= 0 ? c.out.null_array() : c.out.null();
     if (count < 0) {
         c.out.bulk(db::pop_end(*l, left));
-        notify(c, notify_list, left ? "lpop" : "rpop", c.args[1]);
+        key_changed(c, notify_list, left ? "lpop" : "rpop", c.args[1]);
         return drop_if_empty(c, c.args[1], *l);
     }
     std::size_t n = std::min(static_cast<std::size_t>(count), l->size());
     c.out.array(n);
     for (std::size_t i = 0; i < n; ++i) c.out.bulk(db::pop_end(*l, left));
-    if (n > 0) notify(c, notify_list, left ? "lpop" : "rpop", c.args[1]);
+    if (n > 0) key_changed(c, notify_list, left ? "lpop" : "rpop", c.args[1]);
     drop_if_empty(c, c.args[1], *l);
 }
 void lpop(command_context& c) {
@@ -137,7 +137,7 @@ void lset(command_context& c) {
     if (index < 0) index += len;
     if (index < 0 || index >= len) return c.out.error("ERR index out of range");
     (*l)[static_cast<std::size_t>(index)] = std::string(c.args[3]);
-    notify(c, notify_list, "lset", c.args[1]);
+    key_changed(c, notify_list, "lset", c.args[1]);
     c.out.ok();
 }
 
@@ -169,7 +169,7 @@ void lrem(command_context& c) {
         }
     }
     if (removed > 0) {
-        notify(c, notify_list, "lrem", c.args[1]);
+        key_changed(c, notify_list, "lrem", c.args[1]);
         drop_if_empty(c, c.args[1], *l);
     }
     c.out.integer(removed);
@@ -193,7 +193,7 @@ void ltrim(command_context& c) {
         l->erase(l->begin() + stop + 1, l->end());
         l->erase(l->begin(), l->begin() + start);
     }
-    notify(c, notify_list, "ltrim", c.args[1]);
+    key_changed(c, notify_list, "ltrim", c.args[1]);
     drop_if_empty(c, c.args[1], *l);
     c.out.ok();
 }
@@ -209,7 +209,7 @@ void linsert(command_context& c) {
     auto it = std::find(l->begin(), l->end(), c.args[3]);
     if (it == l->end()) return c.out.integer(-1);
     l->insert(before ? it : it + 1, std::string(c.args[4]));
-    notify(c, notify_list, "linsert", c.args[1]);
+    key_changed(c, notify_list, "linsert", c.args[1]);
     c.out.integer(static_cast<long long>(l->size()));
 }
 
@@ -283,8 +283,8 @@ void move_common(command_context& c, bool from_left, bool to_left) {
     else
         dst->push_back(element);
     // Redis's order: the push, the pop, then the source's deletion if it emptied.
-    notify(c, notify_list, to_left ? "lpush" : "rpush", c.args[2]);
-    notify(c, notify_list, from_left ? "lpop" : "rpop", c.args[1]);
+    key_changed(c, notify_list, to_left ? "lpush" : "rpush", c.args[2]);
+    key_changed(c, notify_list, from_left ? "lpop" : "rpop", c.args[1]);
     if (!same) drop_if_empty(c, c.args[1], *src);
     c.out.bulk(element);
 }
@@ -337,7 +337,7 @@ void lmpop(command_context& c) {
         c.out.bulk(c.args[k]);
         c.out.array(n);
         for (std::size_t i = 0; i < n; ++i) c.out.bulk(db::pop_end(*l, left));
-        notify(c, notify_list, left ? "lpop" : "rpop", c.args[k]);
+        key_changed(c, notify_list, left ? "lpop" : "rpop", c.args[k]);
         drop_if_empty(c, c.args[k], *l);
         return;
     }

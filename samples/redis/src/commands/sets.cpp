@@ -155,14 +155,14 @@ void reply_members(command_context& c, const set_type& s) {
 // if it is empty; replies with its size. `event`: the command's keyspace event.
 void store(command_context& c, set_type result, std::string_view event) {
     if (result.empty()) {
-        if (c.db().erase(c.args[1])) notify(c, notify_generic, "del", c.args[1]);
+        if (c.db().erase(c.args[1])) key_changed(c, notify_generic, "del", c.args[1]);
         return c.out.integer(0);
     }
     long long n = static_cast<long long>(result.size());
     value v = value::new_set();
     v.set() = std::move(result);
     c.db().put(c.args[1], std::move(v), c.now_ms);
-    notify(c, notify_set, event, c.args[1]);
+    key_changed(c, notify_set, event, c.args[1]);
     c.out.integer(n);
 }
 
@@ -170,7 +170,7 @@ void store(command_context& c, set_type result, std::string_view event) {
 void drop_if_empty(command_context& c, const set_type& s) {
     if (!s.empty()) return;
     c.db().erase(c.args[1]);
-    notify(c, notify_generic, "del", c.args[1]);
+    key_changed(c, notify_generic, "del", c.args[1]);
 }
 
 void sadd(command_context& c) {
@@ -185,7 +185,7 @@ void sadd(command_context& c) {
             s.emplace(c.args[i]);
             ++added;
         }
-    if (added > 0) notify(c, notify_set, "sadd", c.args[1]);
+    if (added > 0) key_changed(c, notify_set, "sadd", c.args[1]);
     c.out.integer(added);
 }
 
@@ -202,7 +202,7 @@ void srem(command_context& c) {
         s.erase(it);
         ++removed;
     }
-    if (removed > 0) notify(c, notify_set, "srem", c.args[1]);
+    if (removed > 0) key_changed(c, notify_set, "srem", c.args[1]);
     drop_if_empty(c, s);
     c.out.integer(removed);
 }
@@ -249,7 +249,7 @@ void spop_count(command_context& c) {
     if (!e || l == 0) return c.out.set(0);
     auto& s = e->val.set();
     const std::size_t count = static_cast<std::size_t>(l);
-    notify(c, notify_set, "spop", c.args[1]);
+    key_changed(c, notify_set, "spop", c.args[1]);
     if (count >= s.size()) {
         reply_members(c, s);
         s.clear();
@@ -273,7 +273,7 @@ void spop(command_context& c) {
     auto& s = e->val.set();
     auto node = s.extract(s.find(*random_member(s)));
     c.out.bulk(node.value());
-    notify(c, notify_set, "spop", c.args[1]);
+    key_changed(c, notify_set, "spop", c.args[1]);
     drop_if_empty(c, s);
 }
 
@@ -397,11 +397,11 @@ void smove(command_context& c) {
     auto it = s.find(c.args[3]);
     if (it == s.end()) return c.out.integer(0);
     auto node = s.extract(it);
-    notify(c, notify_set, "srem", c.args[1]);
+    key_changed(c, notify_set, "srem", c.args[1]);
     drop_if_empty(c, s);
     if (!dst) dst = &d.put(c.args[2], value::new_set(), c.now_ms);
     dst->val.set().insert(std::move(node));
-    notify(c, notify_set, "sadd", c.args[2]);
+    key_changed(c, notify_set, "sadd", c.args[2]);
     c.out.integer(1);
 }
 

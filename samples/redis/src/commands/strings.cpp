@@ -100,10 +100,10 @@ void set(command_context& c) {
             c.out.null();
     }
     entry& fresh = d.put(c.args[1], value::of_string(std::string(c.args[2])), c.now_ms, keep_ttl);
-    notify(c, notify_string, "set", c.args[1]);
+    key_changed(c, notify_string, "set", c.args[1]);
     if (at) {
         d.set_expiry(c.args[1], fresh, at);
-        notify(c, notify_generic, "expire", c.args[1]);
+        key_changed(c, notify_generic, "expire", c.args[1]);
     }
     if (!get_old) c.out.ok();
 }
@@ -112,7 +112,7 @@ void setnx(command_context& c) {
     auto& d = c.db();
     if (d.find(c.args[1], c.now_ms)) return c.out.integer(0);
     d.put(c.args[1], value::of_string(std::string(c.args[2])), c.now_ms);
-    notify(c, notify_string, "set", c.args[1]);
+    key_changed(c, notify_string, "set", c.args[1]);
     c.out.integer(1);
 }
 
@@ -121,9 +121,9 @@ void setex_common(command_context& c, std::string_view unit, std::string_view na
     if (!absolute_expiry(c, unit, c.args[2], name, at)) return;
     auto& d = c.db();
     entry& e = d.put(c.args[1], value::of_string(std::string(c.args[3])), c.now_ms);
-    notify(c, notify_string, "set", c.args[1]);
+    key_changed(c, notify_string, "set", c.args[1]);
     d.set_expiry(c.args[1], e, at);
-    notify(c, notify_generic, "expire", c.args[1]);
+    key_changed(c, notify_generic, "expire", c.args[1]);
     c.out.ok();
 }
 void setex(command_context& c) {
@@ -142,7 +142,7 @@ void getset(command_context& c) {
     else
         c.out.null();
     c.db().put(c.args[1], value::of_string(std::string(c.args[2])), c.now_ms);
-    notify(c, notify_string, "set", c.args[1]);
+    key_changed(c, notify_string, "set", c.args[1]);
 }
 
 void getdel(command_context& c) {
@@ -152,7 +152,7 @@ void getdel(command_context& c) {
     if (!e) return c.out.null();
     c.out.bulk(e->val.str());
     c.db().erase(c.args[1]);
-    notify(c, notify_generic, "del", c.args[1]);
+    key_changed(c, notify_generic, "del", c.args[1]);
 }
 
 // GETEX key [EX s | PX ms | EXAT ts | PXAT ms-ts | PERSIST]
@@ -182,13 +182,13 @@ void getex(command_context& c) {
     c.out.bulk(e->val.str());
     if (at && at <= c.now_ms) {
         c.db().erase(c.args[1]); // a time already past deletes the key, as in Redis
-        notify(c, notify_generic, "del", c.args[1]);
+        key_changed(c, notify_generic, "del", c.args[1]);
     } else if (at) {
         c.db().set_expiry(c.args[1], *e, at);
-        notify(c, notify_generic, "expire", c.args[1]);
+        key_changed(c, notify_generic, "expire", c.args[1]);
     } else if (persist && e->expire_at != 0) {
         c.db().set_expiry(c.args[1], *e, 0);
-        notify(c, notify_generic, "persist", c.args[1]);
+        key_changed(c, notify_generic, "persist", c.args[1]);
     }
 }
 
@@ -207,7 +207,7 @@ void mset(command_context& c) {
     if (c.args.size() % 2 == 0) return reply_wrong_arity(c.out, "mset");
     for (std::size_t i = 1; i + 1 < c.args.size(); i += 2) {
         c.db().put(c.args[i], value::of_string(std::string(c.args[i + 1])), c.now_ms);
-        notify(c, notify_string, "set", c.args[i]);
+        key_changed(c, notify_string, "set", c.args[i]);
     }
     c.out.ok();
 }
@@ -218,7 +218,7 @@ void msetnx(command_context& c) {
         if (c.db().find(c.args[i], c.now_ms)) return c.out.integer(0);
     for (std::size_t i = 1; i + 1 < c.args.size(); i += 2) {
         c.db().put(c.args[i], value::of_string(std::string(c.args[i + 1])), c.now_ms);
-        notify(c, notify_string, "set", c.args[i]);
+        key_changed(c, notify_string, "set", c.args[i]);
     }
     c.out.integer(1);
 }
@@ -229,13 +229,13 @@ void append(command_context& c) {
     if (wrong) return reply_wrong_type(c.out);
     if (!e) {
         c.db().put(c.args[1], value::of_string(std::string(c.args[2])), c.now_ms);
-        notify(c, notify_string, "append", c.args[1]);
+        key_changed(c, notify_string, "append", c.args[1]);
         return c.out.integer(static_cast<long long>(c.args[2].size()));
     }
     if (e->val.str().size() + c.args[2].size() > c.srv.cfg().proto_max_bulk_len())
         return c.out.error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
     e->val.str().append(c.args[2]);
-    notify(c, notify_string, "append", c.args[1]);
+    key_changed(c, notify_string, "append", c.args[1]);
     c.out.integer(static_cast<long long>(e->val.str().size()));
 }
 
@@ -260,7 +260,7 @@ void incr_by(command_context& c, long long by) {
         e->val.str() = std::to_string(next);
     else
         c.db().put(c.args[1], value::of_string(std::to_string(next)), c.now_ms);
-    notify(c, notify_string, "incrby", c.args[1]);
+    key_changed(c, notify_string, "incrby", c.args[1]);
     c.out.integer(next);
 }
 
@@ -301,7 +301,7 @@ void incrbyfloat(command_context& c) {
         e->val.str() = text;
     else
         c.db().put(c.args[1], value::of_string(text), c.now_ms);
-    notify(c, notify_string, "incrbyfloat", c.args[1]);
+    key_changed(c, notify_string, "incrbyfloat", c.args[1]);
     c.out.bulk(text);
 }
 
@@ -343,7 +343,7 @@ void setrange(command_context& c) {
         std::size_t need = static_cast<std::size_t>(offset) + piece.size();
         if (s.size() < need) s.resize(need, '\0');
         s.replace(static_cast<std::size_t>(offset), piece.size(), piece);
-        notify(c, notify_string, "setrange", c.args[1]);
+        key_changed(c, notify_string, "setrange", c.args[1]);
     }
     c.out.integer(static_cast<long long>(s.size()));
 }
