@@ -74,7 +74,8 @@ TEST_CASE("keyspace: find, insert and erase through growth and shrinking") {
     entry* first = ks.find(key(0));
     for (int i = 1; i < n; ++i) REQUIRE(ks.erase(key(i)));
     CHECK(ks.size() == 1);
-    CHECK(ks.bucket_count() <= 16); // shrunk with the erases
+    while (ks.rehashing()) ks.rehash_some(1024); // as the shard's ticker does
+    CHECK(ks.bucket_count() <= 16);              // shrunk with the erases
     CHECK(ks.find(key(0)) == first);
     CHECK(first->val.str() == "v0");
     ks.clear();
@@ -125,6 +126,7 @@ TEST_CASE("keyspace: SCAN reports every key present throughout while the table s
     auto seen = scan_all(ks, [&](int) {
         for (int j = 0; j < 2000 && next < stable + doomed; ++j) ks.erase(key(next++));
     });
+    while (ks.rehashing()) ks.rehash_some(1024);
     CHECK(ks.bucket_count() < before / 16);
     for (int i = 0; i < stable; ++i) CHECK_MESSAGE(seen.count(key(i)) >= 1, key(i));
 }
@@ -168,4 +170,32 @@ TEST_CASE("keyspace: keys of every length class, and the access time beside them
         CHECK(keyspace::access_of(*e) == n + 1);
     }
     CHECK(ks.find(std::string(128, 'k')) == nullptr);
+}
+
+TEST_CASE("keyspace: a resize moves a few buckets per change, and every key stays reachable") {
+    keyspace ks;
+    int n = 0;
+    bool created = false;
+    // Fill until a resize starts, then check mid-rehash lookups, inserts and erases.
+    while (!ks.rehashing() || ks.size() < 1000) {
+        ks.find_or_insert(key(n++), created);
+        if (ks.rehashing() && ks.size() < 1000) {
+            while (ks.rehashing()) ks.rehash_some(1);
+        }
+    }
+    REQUIRE(ks.rehashing());
+    for (int i = 0; i < n; ++i) REQUIRE(ks.find(key(i)));
+    ks.find_or_insert("added-while-rehashing", created);
+    CHECK(created);
+    CHECK(ks.erase(key(0)));
+    CHECK_FALSE(ks.erase(key(0)));
+    CHECK(ks.rehashing()); // one bucket per change: not done after three
+    std::size_t seen = 0;
+    ks.for_each([&](std::string_view, const entry&) { ++seen; });
+    CHECK(seen == ks.size());
+    auto walk = scan_all(ks, [](int) {});
+    CHECK(walk.size() == ks.size());
+    while (ks.rehashing()) ks.rehash_some(64);
+    for (int i = 1; i < n; ++i) REQUIRE(ks.find(key(i)));
+    CHECK(ks.find("added-while-rehashing"));
 }

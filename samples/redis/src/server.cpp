@@ -52,7 +52,12 @@ void server::start_expiry() {
         engine_.every(100ms,
                       [s] {
                           std::int64_t now = unix_ms();
-                          for (auto& d : s->dbs) s->expired_keys += d.expire_some(now, 20);
+                          for (auto& d : s->dbs) {
+                              // Redis gives its resizes a millisecond a cron run: about
+                              // this many buckets here.
+                              d.rehash_some(10000);
+                              s->expired_keys += d.expire_some(now, 20);
+                          }
                           // The same ticker ages INFO's recent buffer peaks.
                           if (++s->ticks % shard::peak_roll_ticks == 0) {
                               s->recent_input.roll();

@@ -62,6 +62,9 @@ public:
     /// stopped), deletes the expired ones, and goes on while more than a quarter of those it
     /// looked at had expired (as Redis does), for at most 16 rounds; returns the count.
     std::size_t expire_some(std::int64_t now_ms, std::size_t samples);
+    /// Moves up to `buckets` buckets of a resize under way (the ticker's share of it, so a
+    /// table nobody writes to still finishes).
+    void rehash_some(std::size_t buckets) noexcept { map_.rehash_some(buckets); }
 
 private:
     void forget_expiry(std::string_view key);

@@ -10,6 +10,8 @@ namespace corio_redis::db {
 namespace {
 
 constexpr std::size_t min_buckets = 4;
+// Empty old buckets one step may pass over, as Redis bounds its rehash step.
+constexpr std::size_t empty_visits_per_step = 10;
 
 std::uint64_t reverse_bits(std::uint64_t v) noexcept {
     v = ((v >> 1) & 0x5555555555555555ull) | ((v & 0x5555555555555555ull) << 1);
@@ -56,97 +58,138 @@ void keyspace::free_node(node* n) noexcept {
     ::operator delete(n);
 }
 
-entry* keyspace::find(std::string_view key) const noexcept {
-    if (!buckets_) return nullptr;
-    for (node* n = buckets_[hash(key) & mask_]; n; n = n->next)
+keyspace::node* keyspace::find_in(const table& t, std::size_t h,
+                                  std::string_view key) const noexcept {
+    if (!t.buckets) return nullptr;
+    for (node* n = t.buckets[h & t.mask]; n; n = n->next)
         if (n->key() == key) return n;
     return nullptr;
 }
 
-entry& keyspace::find_or_insert(std::string_view key, bool& created) {
+entry* keyspace::find(std::string_view key) const noexcept {
     const std::size_t h = hash(key);
-    if (buckets_) {
-        for (node* n = buckets_[h & mask_]; n; n = n->next) {
-            if (n->key() == key) {
-                created = false;
-                return *n;
-            }
-        }
+    if (node* n = find_in(tables_[0], h, key)) return n;
+    return rehashing() ? find_in(tables_[1], h, key) : nullptr;
+}
+
+entry& keyspace::find_or_insert(std::string_view key, bool& created) {
+    rehash_some(1);
+    const std::size_t h = hash(key);
+    node* found = find_in(tables_[0], h, key);
+    if (!found && rehashing()) found = find_in(tables_[1], h, key);
+    if (found) {
+        created = false;
+        return *found;
     }
-    // Grow at one key per bucket on average, as Redis's dict does.
-    if (size_ + 1 > bucket_count()) resize(buckets_ ? bucket_count() * 2 : min_buckets);
     node* n = make_node(key);
-    node*& head = buckets_[h & mask_];
+    if (!tables_[0].buckets) {
+        tables_[0].buckets = new node*[min_buckets]();
+        tables_[0].mask = min_buckets - 1;
+    }
+    table& t = target();
+    node*& head = t.buckets[h & t.mask];
     n->next = head;
     head = n;
     ++size_;
     created = true;
+    resize_if_needed();
     return *n;
 }
 
 bool keyspace::erase(std::string_view key) noexcept {
-    if (!buckets_) return false;
-    node** link = &buckets_[hash(key) & mask_];
-    for (node* n = *link; n; link = &n->next, n = n->next) {
-        if (n->key() != key) continue;
-        *link = n->next;
-        free_node(n);
-        --size_;
-        shrink_if_sparse();
-        return true;
+    rehash_some(1);
+    const std::size_t h = hash(key);
+    for (table* t : {&tables_[0], &tables_[1]}) {
+        if (!t->buckets) continue;
+        node** link = &t->buckets[h & t->mask];
+        for (node* n = *link; n; link = &n->next, n = n->next) {
+            if (n->key() != key) continue;
+            *link = n->next;
+            free_node(n);
+            --size_;
+            resize_if_needed();
+            return true;
+        }
+        if (!rehashing()) break;
     }
     return false;
 }
 
 void keyspace::clear() noexcept {
-    for (std::size_t b = 0; b < bucket_count(); ++b) {
-        for (node* n = buckets_[b]; n;) {
-            node* next = n->next;
-            free_node(n);
-            n = next;
+    for (table& t : tables_) {
+        for (std::size_t b = 0; b < t.count(); ++b) {
+            for (node* n = t.buckets[b]; n;) {
+                node* next = n->next;
+                free_node(n);
+                n = next;
+            }
         }
+        delete[] t.buckets;
+        t = table{};
     }
-    delete[] buckets_;
-    buckets_ = nullptr;
-    mask_ = 0;
+    moved_ = not_rehashing;
     size_ = 0;
 }
 
 // Redis's SCAN increment: add one to the reversed cursor, counting only the bits of the mask.
 // Buckets are visited high bit first, so after a resize the buckets a smaller or larger table
 // maps the visited ones to are exactly the visited ones.
-std::uint64_t keyspace::next_cursor(std::uint64_t cursor) const noexcept {
-    std::uint64_t v = cursor | ~static_cast<std::uint64_t>(mask_);
+std::uint64_t keyspace::next_cursor(std::uint64_t cursor, std::size_t mask) noexcept {
+    std::uint64_t v = cursor | ~static_cast<std::uint64_t>(mask);
     v = reverse_bits(v);
     ++v;
     return reverse_bits(v);
 }
 
-void keyspace::resize(std::size_t buckets) {
-    node** fresh = new node*[buckets]();
-    const std::size_t mask = buckets - 1;
-    for (std::size_t b = 0; b < bucket_count(); ++b) {
-        for (node* n = buckets_[b]; n;) {
+// Grow at one key per bucket on average, as Redis's dict does; shrink below a tenth full
+// (Redis's threshold), so that walks (SCAN, expiry sampling, RANDOMKEY) over a table
+// emptied by deletes stay short. One resize at a time.
+void keyspace::resize_if_needed() noexcept {
+    if (rehashing() || !tables_[0].buckets) return;
+    const std::size_t buckets = tables_[0].count();
+    if (size_ > buckets)
+        start_resize(buckets * 2);
+    else if (buckets > min_buckets && size_ * 10 < buckets)
+        start_resize(power_of_two_at_least(size_));
+}
+
+void keyspace::start_resize(std::size_t buckets) noexcept {
+    node** fresh = new (std::nothrow) node*[buckets]();
+    if (!fresh) return; // no memory for a bigger table: chains grow longer instead
+    tables_[1].buckets = fresh;
+    tables_[1].mask = buckets - 1;
+    moved_ = 0;
+}
+
+void keyspace::rehash_some(std::size_t buckets) noexcept {
+    if (!rehashing()) return;
+    table& from = tables_[0];
+    table& to = tables_[1];
+    std::size_t empty_left = buckets * empty_visits_per_step;
+    while (buckets > 0 && moved_ < from.count()) {
+        node* n = from.buckets[moved_];
+        if (!n) {
+            ++moved_;
+            if (--empty_left == 0) return;
+            continue;
+        }
+        while (n) {
             node* next = n->next;
-            node*& head = fresh[hash(n->key()) & mask];
+            node*& head = to.buckets[hash(n->key()) & to.mask];
             n->next = head;
             head = n;
             n = next;
         }
+        from.buckets[moved_++] = nullptr;
+        --buckets;
     }
-    delete[] buckets_;
-    buckets_ = fresh;
-    mask_ = mask;
-}
-
-// Shrink below a tenth full (Redis's threshold), so that walks (SCAN, expiry sampling,
-// RANDOMKEY) over a table emptied by deletes stay short. Allocation failure leaves it as is.
-void keyspace::shrink_if_sparse() noexcept {
-    if (bucket_count() <= min_buckets || size_ * 10 >= bucket_count()) return;
-    try {
-        resize(power_of_two_at_least(size_));
-    } catch (const std::bad_alloc&) {
-    }
+    if (moved_ < from.count()) return;
+    // Done: the new table becomes the only one.
+    delete[] from.buckets;
+    from = to;
+    to = table{};
+    moved_ = not_rehashing;
+    resize_if_needed(); // a table emptied meanwhile shrinks again
 }
 
 } // namespace corio_redis::db

@@ -22,21 +22,13 @@ public:
     ~keyspace() { clear(); }
     keyspace(const keyspace&) = delete;
     keyspace& operator=(const keyspace&) = delete;
-    keyspace(keyspace&& o) noexcept { swap(o); }
-    keyspace& operator=(keyspace&& o) noexcept {
-        keyspace tmp(std::move(o));
-        swap(tmp);
-        return *this;
-    }
-    void swap(keyspace& o) noexcept {
-        std::swap(buckets_, o.buckets_);
-        std::swap(mask_, o.mask_);
-        std::swap(size_, o.size_);
-    }
 
     std::size_t size() const noexcept { return size_; }
     bool empty() const noexcept { return size_ == 0; }
-    std::size_t bucket_count() const noexcept { return buckets_ ? mask_ + 1 : 0; }
+    /// Buckets of the table keys go to (the new one while a resize is under way).
+    std::size_t bucket_count() const noexcept { return target().count(); }
+    /// True while keys are moving to a resized table, a few buckets per change.
+    bool rehashing() const noexcept { return moved_ != not_rehashing; }
 
     /// The entry of key, or null.
     entry* find(std::string_view key) const noexcept;
@@ -44,8 +36,11 @@ public:
     entry& find_or_insert(std::string_view key, bool& created);
     /// Removes key; false if it was absent.
     bool erase(std::string_view key) noexcept;
-    /// Drops every key and the bucket array.
+    /// Drops every key and the bucket arrays.
     void clear() noexcept;
+    /// Moves keys to the resized table for up to `buckets` old buckets (the shard's ticker
+    /// calls it, so that a table nobody writes to still finishes its resize).
+    void rehash_some(std::size_t buckets) noexcept;
 
     /// The key of an entry of this table (valid while the entry is).
     static std::string_view key_of(const entry& e) noexcept { return node_of(e)->key(); }
@@ -63,30 +58,51 @@ public:
     /// Calls f(key, entry&) for every key. f must not insert or erase.
     template <class F>
     void for_each(F&& f) const {
-        for (std::size_t b = 0; b < bucket_count(); ++b)
-            for (node* n = buckets_[b]; n; n = n->next) f(n->key(), static_cast<entry&>(*n));
+        for (const table* t : {&tables_[0], &tables_[1]})
+            for (std::size_t b = 0; b < t->count(); ++b)
+                for (node* n = t->buckets[b]; n; n = n->next) f(n->key(), static_cast<entry&>(*n));
     }
 
-    /// One SCAN step: calls f(key, entry&) for the keys of the bucket `cursor` names and
-    /// returns the next cursor, 0 once every bucket was visited. The cursor counts in
-    /// reverse-binary order (Redis's), so a key present for the whole walk is reported at
+    /// One SCAN step: calls f(key, entry&) for the keys of the bucket `cursor` names (during
+    /// a resize, of that bucket in the smaller table and of the buckets it maps to in the
+    /// larger) and returns the next cursor, 0 once every bucket was visited. The cursor counts
+    /// in reverse-binary order (Redis's), so a key present for the whole walk is reported at
     /// least once even if the table grows or shrinks between steps. f must not insert or
     /// erase.
     template <class F>
     std::uint64_t scan(std::uint64_t cursor, F&& f) const {
-        if (!buckets_) return 0;
-        for (node* n = buckets_[cursor & mask_]; n; n = n->next)
-            f(n->key(), static_cast<entry&>(*n));
-        return next_cursor(cursor);
+        if (!rehashing() && !tables_[0].buckets) return 0;
+        auto emit = [&](const table& t, std::uint64_t v) {
+            for (node* n = t.buckets[v & t.mask]; n; n = n->next)
+                f(n->key(), static_cast<entry&>(*n));
+        };
+        if (!rehashing()) {
+            emit(tables_[0], cursor);
+            return next_cursor(cursor, tables_[0].mask);
+        }
+        const table& small = tables_[0].mask <= tables_[1].mask ? tables_[0] : tables_[1];
+        const table& large = &small == &tables_[0] ? tables_[1] : tables_[0];
+        emit(small, cursor);
+        // Every bucket of the larger table that the smaller one's bucket expands to.
+        std::uint64_t v = cursor;
+        do {
+            emit(large, v);
+            v = (((v | small.mask) + 1) & ~small.mask) | (v & small.mask);
+        } while (v & (small.mask ^ large.mask));
+        return next_cursor(cursor, small.mask);
     }
 
-    /// A key sampled for RANDOMKEY: the bucket `bucket_pick` names (modulo the count) and in
-    /// its chain the element `chain_pick` names (modulo the chain's length); a null entry
-    /// when that bucket is empty (the caller draws again).
+    /// A key sampled for RANDOMKEY: the bucket `bucket_pick` names (modulo the count of both
+    /// tables' buckets) and in its chain the element `chain_pick` names (modulo the chain's
+    /// length); a null entry when that bucket is empty (the caller draws again).
     std::pair<std::string_view, entry*> sample(std::size_t bucket_pick,
                                                std::size_t chain_pick) const noexcept {
-        if (!buckets_) return {{}, nullptr};
-        node* head = buckets_[bucket_pick & mask_];
+        const std::size_t all = tables_[0].count() + tables_[1].count();
+        if (all == 0) return {{}, nullptr};
+        std::size_t b = bucket_pick % all;
+        const table& t = b < tables_[0].count() ? tables_[0] : tables_[1];
+        if (&t == &tables_[1]) b -= tables_[0].count();
+        node* head = t.buckets[b];
         std::size_t length = 0;
         for (node* n = head; n; n = n->next) ++length;
         if (length == 0) return {{}, nullptr};
@@ -116,18 +132,32 @@ private:
         }
     };
 
+    // A bucket array. Resizing is incremental, as in Redis: a second table is made and each
+    // change moves one old bucket (and the ticker more), so a table of millions of keys
+    // never stops its shard for a whole rehash.
+    struct table {
+        node** buckets = nullptr;
+        std::size_t mask = 0; // bucket count - 1 (a power of two)
+        std::size_t count() const noexcept { return buckets ? mask + 1 : 0; }
+    };
+    static constexpr std::size_t not_rehashing = SIZE_MAX;
+
     static node* node_of(const entry& e) noexcept {
         return static_cast<node*>(const_cast<entry*>(&e));
     }
     static std::size_t hash(std::string_view key) noexcept;
     static node* make_node(std::string_view key);
     static void free_node(node* n) noexcept;
-    std::uint64_t next_cursor(std::uint64_t cursor) const noexcept;
-    void resize(std::size_t buckets);
-    void shrink_if_sparse() noexcept;
+    static std::uint64_t next_cursor(std::uint64_t cursor, std::size_t mask) noexcept;
+    // Where new keys go: the resized table while a resize is under way.
+    const table& target() const noexcept { return rehashing() ? tables_[1] : tables_[0]; }
+    table& target() noexcept { return rehashing() ? tables_[1] : tables_[0]; }
+    node* find_in(const table& t, std::size_t h, std::string_view key) const noexcept;
+    void start_resize(std::size_t buckets) noexcept;
+    void resize_if_needed() noexcept;
 
-    node** buckets_ = nullptr;
-    std::size_t mask_ = 0; // bucket count - 1 (a power of two)
+    table tables_[2];
+    std::size_t moved_ = not_rehashing; // old buckets already moved while rehashing
     std::size_t size_ = 0;
 };
 
