@@ -955,6 +955,23 @@ def sequence_families():
     return sorted(f[:-4] for f in os.listdir(SEQ_DIR) if f.endswith(".txt"))
 
 
+SANITIZER_MARKS = (b"ERROR: AddressSanitizer", b"ERROR: LeakSanitizer", b"runtime error:",
+                   b"WARNING: ThreadSanitizer")
+
+
+def sanitizer_report(log_path, context=30):
+    """The first sanitizer report in a server's log (some lines of it), or ""."""
+    try:
+        with open(log_path, "rb") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return ""
+    for i, line in enumerate(lines):
+        if any(m in line for m in SANITIZER_MARKS):
+            return b"\n".join(lines[i:i + context]).decode("utf-8", "replace")
+    return ""
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -1116,6 +1133,13 @@ def main(argv=None):
         if watchdog:
             watchdog.finish()
         signal.signal(signal.SIGINT, signal.default_int_handler)
+    # A sanitizer build reports memory errors and leaks on its way out (after SIGTERM): they
+    # fail the run like a mismatch would.
+    for s in servers:
+        report = sanitizer_report(s.log_path)
+        if report:
+            print("FAIL %s: sanitizer report in its log:\n%s" % (s.label, report))
+            failed += 1
     if failed:
         print("server logs are in %s" % workdir)
     else:
