@@ -168,9 +168,13 @@ struct shard {
 };
 
 /// The shard of `key` among `count` shards (any thread).
+/// The high half of the hash picks the shard: the key table's buckets use the low bits, and
+/// the same bits for both would leave all but 1/count of every shard's buckets empty.
 inline std::size_t shard_index(std::string_view key, std::size_t count) noexcept {
     if (count == 1) return 0;
-    return std::hash<std::string_view>{}(key) % count;
+    return static_cast<std::size_t>(
+               static_cast<std::uint64_t>(std::hash<std::string_view>{}(key)) >> 32) %
+           count;
 }
 
 /// Wall-clock milliseconds since the epoch, as Redis keeps expiry times.
