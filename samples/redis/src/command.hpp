@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace corio_redis {
@@ -26,12 +27,13 @@ enum command_flag : std::uint32_t {
     cmd_fast = 1u << 2,
     cmd_admin = 1u << 3,
     cmd_pubsub = 1u << 4,
-    cmd_noauth = 1u << 5,      // allowed before AUTH (AUTH, HELLO, QUIT, RESET)
-    cmd_connection = 1u << 6,  // runs on the client's own loop: it changes the client's state
-    cmd_keyless = 1u << 7,     // no keys, no client state: runs where the client is
-    cmd_all_shards = 1u << 8,  // touches every shard (DBSIZE, FLUSHALL, KEYS)
-    cmd_transaction = 1u << 9, // MULTI, EXEC, DISCARD, WATCH, UNWATCH: the session runs them
-    cmd_blocking = 1u << 10,   // BLPOP and friends: the session runs them (blocking.hpp)
+    cmd_noauth = 1u << 5,       // allowed before AUTH (AUTH, HELLO, QUIT, RESET)
+    cmd_connection = 1u << 6,   // runs on the client's own loop: it changes the client's state
+    cmd_keyless = 1u << 7,      // no keys, no client state: runs where the client is
+    cmd_all_shards = 1u << 8,   // touches every shard (DBSIZE, FLUSHALL, KEYS)
+    cmd_transaction = 1u << 9,  // MULTI, EXEC, DISCARD, WATCH, UNWATCH: the session runs them
+    cmd_blocking = 1u << 10,    // BLPOP and friends: the session runs them (blocking.hpp)
+    cmd_subcommands = 1u << 11, // CONFIG, OBJECT...: INFO counts each subcommand (set by server)
 };
 
 struct command_context {
@@ -57,7 +59,13 @@ enum class split_kind : std::uint8_t {
     values, // one value per key, back in the order of the keys (MGET)
     concat, // every shard's array, one after the other (KEYS: cmd_all_shards)
     first,  // the first shard's reply that is not null (RANDOMKEY)
+    merge,  // command_spec::merge combines the shards' replies (SLOWLOG: cmd_all_shards)
 };
+
+struct command_context;
+/// split_kind::merge: writes the reply to c.out from every shard's (in shard order; none of
+/// them is an error). c runs on the client's loop.
+using merge_fn = void (*)(command_context& c, std::span<const std::string> parts);
 
 struct command_spec {
     std::string_view name; // lower case
@@ -67,6 +75,11 @@ struct command_spec {
     command_fn fn;
     split_kind split = split_kind::none;
     int numkeys_at = 0; // > 0: the keys follow a count at this position (see for_each_key)
+    merge_fn merge = nullptr;
+    // For commands whose subcommands differ (DEBUG OBJECT key, DEBUG SLEEP n): false when
+    // these arguments name no keys, so the command runs on the client's loop.
+    bool (*has_keys)(std::span<const std::string_view> args) = nullptr;
+    std::uint16_t stat_id = 0; // INFO commandstats' slot (set by server)
 };
 
 /// Calls f(index) for each key argument of `args` per spec: first..last by step, or for
@@ -75,6 +88,7 @@ struct command_spec {
 /// command itself then replies the error).
 template <class F>
 void for_each_key_index(const command_spec& spec, std::span<const std::string_view> args, F&& f) {
+    if (spec.has_keys && !spec.has_keys(args)) return;
     if (spec.numkeys_at > 0) {
         std::size_t at = static_cast<std::size_t>(spec.numkeys_at);
         long long n = 0;

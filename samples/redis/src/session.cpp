@@ -65,7 +65,9 @@ corio::task<> session::run() {
         for (auto& c : batch_) c.argv = args_.data() + c.first_arg;
         co_await run_commands(batch_);
         if (protocol_error) {
+            const std::size_t mark = out_bytes_.size();
             out_.error(error_text);
+            account_rejected(nullptr, here_, mark); // Redis counts it in errorstats
             client_.close_after_reply = true;
         }
         batch_.clear();
@@ -102,7 +104,7 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
         out_.set_protocol(client_.protocol);
         if (multi_.active && !runs_inside_multi(c)) {
             // Queued for EXEC; a command that cannot run makes EXEC fail (EXECABORT).
-            if (reject(c))
+            if (reject(c, here_))
                 multi_.abort = true;
             else
                 queue(c);
@@ -113,19 +115,23 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
             // Redis: a malformed EXEC discards the transaction, saying why.
             multi_ = {};
             unwatch();
+            const std::size_t mark = out_bytes_.size();
             out_.error("EXECABORT Transaction discarded because of: wrong number of "
                        "arguments for 'exec' command");
+            account_rejected(c.spec, here_, mark);
             ++i;
             continue;
         }
-        if (reject(c)) {
+        if (reject(c, here_)) {
             ++i;
             continue;
         }
         if (client_.protocol == 2 && subscribed() && !allowed_when_subscribed(c.spec->name)) {
+            const std::size_t mark = out_bytes_.size();
             out_.error("ERR Can't execute '" + std::string(c.spec->name) +
                        "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
                        "allowed in this context");
+            account_rejected(c.spec, here_, mark);
             ++i;
             continue;
         }
@@ -143,23 +149,34 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
             unwatch();
             if (subscribed()) co_await unsubscribe_all_silently();
         }
+        // The commands the session runs itself, as coroutines on this loop, are counted
+        // here (the others in execute).
+        const std::size_t mark = out_bytes_.size();
         if (c.spec->flags & cmd_pubsub) {
+            const run_clock clock = clock_start();
             co_await pubsub_command(c);
+            account(*c.spec, args_of(c), here_, mark, clock);
             ++i;
             continue;
         }
         if (c.spec->flags & cmd_transaction) {
+            const run_clock clock = clock_start();
             co_await transaction_command(c);
+            account(*c.spec, args_of(c), here_, mark, clock);
             ++i;
             continue;
         }
         if (c.spec->name == "scan") {
+            const run_clock clock = clock_start();
             co_await run_scan(c);
+            account(*c.spec, args_of(c), here_, mark, clock);
             ++i;
             continue;
         }
         if (c.spec->flags & cmd_blocking) {
+            const run_clock clock = clock_start();
             co_await run_blocking(c);
+            account(*c.spec, args_of(c), here_, mark, clock);
             ++i;
             if (client_.close_after_reply) co_return;
             continue;
@@ -176,7 +193,9 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
             continue;
         }
         if (c.target == target_split) {
+            const run_clock clock = clock_start();
             co_await run_split(c);
+            account(*c.spec, args_of(c), here_, mark, clock);
             ++i;
             continue;
         }
@@ -191,7 +210,7 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
                 if (!can_run(s, batch[k])) return false;
             std::int64_t now = unix_ms();
             for (std::size_t k = i; k < end; ++k) {
-                if (!reject(batch[k])) execute(batch[k], &s, now);
+                if (!reject(batch[k], s.index)) execute(batch[k], &s, now);
             }
             return true;
         };

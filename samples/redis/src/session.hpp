@@ -10,6 +10,7 @@
 #include "server.hpp"
 
 #include <array>
+#include <chrono>
 #include <deque>
 #include <span>
 #include <string>
@@ -32,6 +33,8 @@ constexpr std::size_t target_split = static_cast<std::size_t>(-2); // keys on se
 void unknown_command(resp::reply& out, std::span<const std::string_view> args);
 /// True if argc fits the spec's arity.
 bool arity_ok(const command_spec& spec, std::size_t argc);
+/// True for a peer on this machine: loopback or a unix socket (session_stats.cpp).
+bool is_local_peer(const corio::connection& conn);
 
 class session {
 public:
@@ -41,6 +44,7 @@ public:
         client_.id = srv.next_client_id();
         client_.authenticated = srv.cfg().requirepass().empty();
         limits_.max_bulk_len = srv.cfg().proto_max_bulk_len();
+        client_.local_peer = is_local_peer(conn);
     }
 
     corio::task<> run();
@@ -83,10 +87,15 @@ private:
     void execute(const parsed_command& c, shard* home, std::int64_t now) {
         if (c.spec->flags & cmd_all_shards && c.spec->flags & cmd_write && home->watch_count)
             for (std::size_t d = 0; d < home->dbs.size(); ++d)
-                if (c.spec->name == "flushall" || d == client_.db) home->touch_existing(d, now);
+                if (flushes(*c.spec, d)) home->touch_existing(d, now);
         command_context ctx{args_of(c), client_, srv_, home, out_, now};
+        const std::size_t mark = out_bytes_.size();
+        const run_clock clock = clock_start();
+        const bool reading = (c.spec->flags & cmd_readonly) != 0;
+        if (reading) home->dbs[client_.db].count_lookups(true);
         c.spec->fn(ctx);
-        srv_.total_commands.fetch_add(1, std::memory_order_relaxed);
+        if (reading) home->dbs[client_.db].count_lookups(false);
+        account(*c.spec, args_of(c), home->index, mark, clock);
         if (c.spec->flags & cmd_write && (home->watch_count != 0 || home->blocked_count != 0))
             for_each_key(*c.spec, args_of(c), [&](std::string_view key) {
                 home->touch(client_.db, key);
@@ -124,9 +133,15 @@ private:
     corio::task<> watch(std::span<const std::string_view> keys);
     void unwatch();
 
-    // Replies for a command that cannot run (unknown, wrong arity, not authenticated);
-    // false if it can.
-    bool reject(const parsed_command& c) {
+    // Replies for a command that cannot run (unknown, wrong arity, not authenticated),
+    // counting the refusal on `loop`'s statistics (the loop running this); false if it can.
+    bool reject(const parsed_command& c, std::size_t loop) {
+        const std::size_t mark = out_bytes_.size();
+        bool refused = refuse(c);
+        if (refused) account_rejected(c.spec, loop, mark);
+        return refused;
+    }
+    bool refuse(const parsed_command& c) {
         auto args = args_of(c);
         if (!c.spec) {
             unknown_command(out_, args);
@@ -149,6 +164,35 @@ private:
     }
 
     corio::task<> run_commands(std::vector<parsed_command>& batch);
+
+    // ---- statistics: INFO commandstats/errorstats, SLOWLOG, LATENCY (session_stats.cpp) --
+    struct run_clock {
+        std::chrono::steady_clock::time_point start{};
+        bool on = false;
+    };
+    // Commands are timed only while the slowlog or the latency monitor is on.
+    run_clock clock_start() const {
+        run_clock c;
+        if (srv_.cfg().timing_wanted()) {
+            c.on = true;
+            c.start = std::chrono::steady_clock::now();
+        }
+        return c;
+    }
+    // A command that ran, on the loop of shard `loop` (its reply begins at out_bytes_[mark]).
+    void account(const command_spec& spec, std::span<const std::string_view> args, std::size_t loop,
+                 std::size_t mark, run_clock clock);
+    // A command refused before it ran (its error reply begins at out_bytes_[mark]).
+    void account_rejected(const command_spec* spec, std::size_t loop, std::size_t mark);
+    void count_error(loop_stats& st, std::string_view reply);
+    void log_slow(const command_spec& spec, std::span<const std::string_view> args,
+                  std::size_t loop, std::int64_t usec);
+    const std::string& peer(); // "ip:port", for the slowlog (made on first use)
+    // The keyspace-wide writes that empty databases, and which: FLUSHALL every one, FLUSHDB
+    // the client's (SWAPDB touches what it must itself).
+    bool flushes(const command_spec& spec, std::size_t db) const {
+        return spec.name == "flushall" || (spec.name == "flushdb" && db == client_.db);
+    }
 
     // A command whose keys live on several shards: each shard runs it on its own keys
     // (in shard order), and the per-shard replies are merged (command_spec::fn is given the
@@ -207,6 +251,8 @@ private:
     std::vector<std::string> channels_, patterns_; // in subscription order
     watch_flag watch_dirty_; // made by the first WATCH; null when nothing is watched
     std::vector<std::pair<std::size_t, std::string>> watched_; // (database, key)
+    std::string peer_;                                         // see peer()
+    std::chrono::steady_clock::duration waited_{}; // a blocking command's wait, not its work
 };
 
 } // namespace corio_redis::detail

@@ -219,6 +219,12 @@ corio::task<> session::run_blocking(const parsed_command& c) {
         // Wait: for a shard to serve us, the timeout, or the peer to leave. The timer ticks
         // at least every 250 ms to notice a closed peer or a stopping server.
         srv_.blocked_clients.fetch_add(1, std::memory_order_relaxed);
+        const auto wait_began = std::chrono::steady_clock::now(); // the slowlog leaves it out
+        struct wait_clock { // sets waited_ on every way out of the wait
+            session& s;
+            std::chrono::steady_clock::time_point began;
+            ~wait_clock() { s.waited_ = std::chrono::steady_clock::now() - began; }
+        } clock{*this, wait_began};
         boost::asio::steady_timer timer(conn_.get_executor());
         auto deadline = timeout.count() > 0 ? std::chrono::steady_clock::now() + timeout
                                             : std::chrono::steady_clock::time_point::max();

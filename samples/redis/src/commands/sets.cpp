@@ -10,6 +10,7 @@
 // repeated); members added or removed during the scan may or may not be returned.
 #include "../server.hpp"
 #include "collection_scan.hpp"
+#include "encoding.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -161,6 +162,7 @@ void store(command_context& c, set_type result) {
     long long n = static_cast<long long>(result.size());
     value v = value::new_set();
     v.set() = std::move(result);
+    settle_set_encoding(v.set(), c.srv.cfg()); // Redis builds the result as a new set
     c.db().put(c.args[1], std::move(v), c.now_ms);
     c.out.integer(n);
 }
@@ -175,6 +177,7 @@ void sadd(command_context& c) {
     for (std::size_t i = 2; i < c.args.size(); ++i)
         if (!s.contains(c.args[i])) {
             s.emplace(c.args[i]);
+            note_set_add(s, c.args[i], c.srv.cfg());
             ++added;
         }
     c.out.integer(added);
@@ -250,6 +253,9 @@ void spop_count(command_context& c) {
         c.out.bulk(*p);
         s.erase(s.find(*p));
     }
+    // Redis moves what few members remain (5 times fewer than it pops) into a new set,
+    // which starts out small again.
+    if (s.size() * 5 <= count) settle_set_encoding(s, c.srv.cfg());
 }
 
 void spop(command_context& c) {
@@ -388,6 +394,7 @@ void smove(command_context& c) {
     if (s.empty()) d.erase(c.args[1]);
     if (!dst) dst = &d.put(c.args[2], value::new_set(), c.now_ms);
     dst->val.set().insert(std::move(node));
+    note_set_add(dst->val.set(), c.args[3], c.srv.cfg());
     c.out.integer(1);
 }
 

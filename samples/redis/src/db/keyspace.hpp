@@ -59,6 +59,12 @@ public:
     static void set_access(entry& e, std::uint32_t t) noexcept {
         std::memcpy(node_of(e)->bytes(), &t, sizeof t);
     }
+    /// The bytes the node of a key of this length asks of the allocator (MEMORY USAGE).
+    static std::size_t node_bytes(std::size_t key_length) noexcept {
+        std::size_t length_bytes = 1;
+        for (std::size_t v = key_length; v >= 0x80; v >>= 7) ++length_bytes;
+        return sizeof(node) + sizeof(std::uint32_t) + length_bytes + key_length;
+    }
 
     /// Calls f(key, entry&) for every key. f must not insert or erase.
     template <class F>
