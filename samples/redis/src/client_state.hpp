@@ -14,6 +14,7 @@ struct client_state {
     int protocol = 2;
     bool authenticated = true;
     bool close_after_reply = false; // QUIT, a protocol error
+    bool local_peer = true;         // loopback or unix socket (enable-debug-command local)
     std::string name;
     std::string library_name, library_version; // CLIENT SETINFO
 };

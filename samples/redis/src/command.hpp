@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace corio_redis {
@@ -33,7 +34,8 @@ enum command_flag : std::uint32_t {
     cmd_all_shards = 1u << 8,  // touches every shard (DBSIZE, FLUSHALL, KEYS)
     cmd_transaction = 1u << 9, // MULTI, EXEC, DISCARD, WATCH, UNWATCH: the session runs them
     cmd_blocking = 1u << 10,   // BLPOP and friends: the session runs them (blocking.hpp)
-    cmd_container = 1u << 11,  // has subcommands (CLIENT LIST shows "client|list")
+    cmd_container = 1u << 11,  // has subcommands: CLIENT LIST shows "client|list", INFO counts each
+    cmd_subcommands = cmd_container,
 };
 
 struct command_context {
@@ -59,7 +61,13 @@ enum class split_kind : std::uint8_t {
     values, // one value per key, back in the order of the keys (MGET)
     concat, // every shard's array, one after the other (KEYS: cmd_all_shards)
     first,  // the first shard's reply that is not null (RANDOMKEY)
+    merge,  // command_spec::merge combines the shards' replies (SLOWLOG: cmd_all_shards)
 };
+
+struct command_context;
+/// split_kind::merge: writes the reply to c.out from every shard's (in shard order; none of
+/// them is an error). c runs on the client's loop.
+using merge_fn = void (*)(command_context& c, std::span<const std::string> parts);
 
 struct command_spec {
     std::string_view name; // lower case
@@ -69,6 +77,11 @@ struct command_spec {
     command_fn fn;
     split_kind split = split_kind::none;
     int numkeys_at = 0; // > 0: the keys follow a count at this position (see for_each_key)
+    merge_fn merge = nullptr;
+    // For commands whose subcommands differ (DEBUG OBJECT key, DEBUG SLEEP n): false when
+    // these arguments name no keys, so the command runs on the client's loop.
+    bool (*has_keys)(std::span<const std::string_view> args) = nullptr;
+    std::uint16_t stat_id = 0; // INFO commandstats' slot (set by server)
 };
 
 /// Calls f(index) for each key argument of `args` per spec: first..last by step, or for
@@ -77,6 +90,7 @@ struct command_spec {
 /// command itself then replies the error).
 template <class F>
 void for_each_key_index(const command_spec& spec, std::span<const std::string_view> args, F&& f) {
+    if (spec.has_keys && !spec.has_keys(args)) return;
     if (spec.numkeys_at > 0) {
         std::size_t at = static_cast<std::size_t>(spec.numkeys_at);
         long long n = 0;

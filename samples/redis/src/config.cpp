@@ -2,6 +2,7 @@
 // defaults are redis-server 7.0's; parameters corio has no use for are accepted and echoed
 // back by CONFIG GET, because clients and tools set them.
 #include "config.hpp"
+#include "config_detail.hpp"
 
 #include "notify.hpp"
 
@@ -9,22 +10,16 @@
 #include <cctype>
 #include <charconv>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
 namespace corio_redis {
+namespace config_detail {
 namespace {
 
-enum class kind { integer, memory, boolean, text, choice };
-
-struct parameter {
-    std::string_view name;
-    kind k;
-    std::string_view default_value;
-    long long min = 0, max = 0;    // integer and memory
-    std::string_view choices = {}; // choice: space separated
-};
+constexpr long long no_limit = std::numeric_limits<long long>::max();
 
 // clang-format off
 constexpr parameter parameters[] = {
@@ -64,22 +59,25 @@ constexpr parameter parameters[] = {
     {"lazyfree-lazy-user-del", kind::boolean, "no"},
     {"lazyfree-lazy-user-flush", kind::boolean, "no"},
     {"replica-lazy-flush", kind::boolean, "no"},
-    {"hash-max-listpack-entries", kind::integer, "128", 0, 1ll << 40},
-    {"hash-max-listpack-value", kind::integer, "64", 0, 1ll << 40},
-    {"hash-max-ziplist-entries", kind::integer, "128", 0, 1ll << 40},
-    {"hash-max-ziplist-value", kind::integer, "64", 0, 1ll << 40},
+    // 512: Redis 7.0.15's default (its redis.conf still says 128).
+    {"hash-max-listpack-entries", kind::integer, "512", 0, no_limit},
+    {"hash-max-listpack-value", kind::memory, "64", 0, no_limit},
+    {"hash-max-ziplist-entries", kind::integer, "512", 0, no_limit},
+    {"hash-max-ziplist-value", kind::memory, "64", 0, no_limit},
     {"list-max-listpack-size", kind::integer, "-2", -5, 1ll << 40},
     {"list-max-ziplist-size", kind::integer, "-2", -5, 1ll << 40},
     {"list-compress-depth", kind::integer, "0", 0, 1ll << 40},
-    {"set-max-intset-entries", kind::integer, "512", 0, 1ll << 40},
+    {"set-max-intset-entries", kind::integer, "512", 0, no_limit},
     {"zset-max-listpack-entries", kind::integer, "128", 0, 1ll << 40},
     {"zset-max-listpack-value", kind::integer, "64", 0, 1ll << 40},
     {"zset-max-ziplist-entries", kind::integer, "128", 0, 1ll << 40},
     {"zset-max-ziplist-value", kind::integer, "64", 0, 1ll << 40},
     {"activerehashing", kind::boolean, "yes"},
-    {"slowlog-log-slower-than", kind::integer, "10000", -1, 1ll << 40},
-    {"slowlog-max-len", kind::integer, "128", 0, 1ll << 40},
-    {"latency-monitor-threshold", kind::integer, "0", 0, 1ll << 40},
+    {"slowlog-log-slower-than", kind::integer, "10000", -1, no_limit},
+    {"slowlog-max-len", kind::integer, "128", 0, no_limit},
+    {"latency-monitor-threshold", kind::integer, "0", 0, no_limit},
+    {"latency-tracking", kind::boolean, "yes"},
+    {"latency-tracking-info-percentiles", kind::text, "50 99 99.9"},
     {"busy-reply-threshold", kind::integer, "5000", 0, 1ll << 40},
     {"lua-time-limit", kind::integer, "5000", 0, 1ll << 40},
     {"stop-writes-on-bgsave-error", kind::boolean, "yes"},
@@ -102,11 +100,126 @@ constexpr parameter parameters[] = {
 };
 // clang-format on
 
+// Redis 7.0 renamed these; the old names still work, as the same parameters.
+constexpr std::pair<std::string_view, std::string_view> aliases[] = {
+    {"hash-max-ziplist-entries", "hash-max-listpack-entries"},
+    {"hash-max-ziplist-value", "hash-max-listpack-value"},
+    {"zset-max-ziplist-entries", "zset-max-listpack-entries"},
+    {"zset-max-ziplist-value", "zset-max-listpack-value"},
+    {"list-max-ziplist-size", "list-max-listpack-size"},
+};
+
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+} // namespace
+
+std::span<const parameter> all_parameters() {
+    return parameters;
+}
+
 const parameter* find_parameter(std::string_view name) {
     for (const auto& p : parameters)
         if (p.name == name) return &p;
     return nullptr;
 }
+
+std::string_view alias_of(std::string_view name) {
+    for (auto [old_name, new_name] : aliases) {
+        if (name == old_name) return new_name;
+        if (name == new_name) return old_name;
+    }
+    return {};
+}
+
+std::string_view canonical_name(std::string_view name) {
+    for (auto [old_name, new_name] : aliases)
+        if (name == old_name) return new_name;
+    return name;
+}
+
+bool split_line(std::string_view line, std::vector<std::string>& words) {
+    words.clear();
+    std::size_t i = 0;
+    const std::size_t n = line.size();
+    auto blank = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+    for (;;) {
+        while (i < n && blank(line[i])) ++i;
+        if (i >= n) return true;
+        std::string word;
+        bool in_double = false, in_single = false;
+        for (;;) {
+            if (in_double) {
+                if (i >= n) return false;
+                char c = line[i];
+                if (c == '\\' && i + 3 < n && line[i + 1] == 'x' && hex_digit(line[i + 2]) >= 0 &&
+                    hex_digit(line[i + 3]) >= 0) {
+                    word += static_cast<char>(hex_digit(line[i + 2]) * 16 + hex_digit(line[i + 3]));
+                    i += 4;
+                    continue;
+                }
+                if (c == '\\' && i + 1 < n) {
+                    char e = line[i + 1];
+                    word += e == 'n'   ? '\n'
+                            : e == 'r' ? '\r'
+                            : e == 't' ? '\t'
+                            : e == 'b' ? '\b'
+                            : e == 'a' ? '\a'
+                                       : e;
+                    i += 2;
+                    continue;
+                }
+                if (c == '"') {
+                    ++i;
+                    if (i < n && !blank(line[i])) return false; // a closing quote must end the word
+                    in_double = false;
+                    break;
+                }
+                word += c;
+                ++i;
+            } else if (in_single) {
+                if (i >= n) return false;
+                char c = line[i];
+                if (c == '\\' && i + 1 < n && line[i + 1] == '\'') {
+                    word += '\'';
+                    i += 2;
+                    continue;
+                }
+                if (c == '\'') {
+                    ++i;
+                    if (i < n && !blank(line[i])) return false;
+                    in_single = false;
+                    break;
+                }
+                word += c;
+                ++i;
+            } else {
+                if (i >= n || blank(line[i])) break;
+                if (line[i] == '"') {
+                    in_double = true;
+                } else if (line[i] == '\'') {
+                    in_single = true;
+                } else {
+                    word += line[i];
+                }
+                ++i;
+            }
+        }
+        words.push_back(std::move(word));
+    }
+}
+
+} // namespace config_detail
+
+namespace {
+
+using config_detail::find_parameter;
+using config_detail::kind;
+using config_detail::parameter;
 
 std::string lower(std::string_view s) {
     std::string out(s);
@@ -157,9 +270,9 @@ bool parse_memory(std::string_view text, long long& out) {
 }
 
 config::config() {
-    for (const auto& p : parameters) {
+    for (const auto& p : config_detail::all_parameters()) {
         values_.emplace(std::string(p.name), p.default_value);
-        cache(std::string(p.name), std::string(p.default_value));
+        refresh_cached(p.name, std::string(p.default_value));
     }
 }
 
@@ -251,9 +364,44 @@ bool config::set(std::string_view raw_name, const std::vector<std::string>& valu
     {
         std::lock_guard lock(mutex_);
         values_[name] = value;
+        if (auto twin = config_detail::alias_of(name); !twin.empty())
+            values_[std::string(twin)] = value;
     }
-    cache(name, value);
+    refresh_cached(config_detail::canonical_name(name), value);
     return true;
+}
+
+void config::refresh_cached(std::string_view name, const std::string& value) {
+    auto number = [&] {
+        long long n = 0;
+        parse_int(value, n);
+        return n;
+    };
+    constexpr auto relaxed = std::memory_order_relaxed;
+    if (name == "proto-max-bulk-len")
+        proto_max_bulk_len_.store(std::stoull(value), relaxed);
+    else if (name == "client-query-buffer-limit")
+        client_query_buffer_limit_.store(std::stoull(value), relaxed);
+    else if (name == "maxclients")
+        maxclients_.store(std::stoul(value), relaxed);
+    else if (name == "slowlog-log-slower-than")
+        slowlog_slower_than_.store(number(), relaxed);
+    else if (name == "slowlog-max-len")
+        slowlog_max_len_.store(number(), relaxed);
+    else if (name == "latency-monitor-threshold")
+        latency_threshold_.store(number(), relaxed);
+    else if (name == "hash-max-listpack-entries")
+        hash_max_entries_.store(number(), relaxed);
+    else if (name == "hash-max-listpack-value")
+        hash_max_value_.store(number(), relaxed);
+    else if (name == "set-max-intset-entries")
+        set_max_intset_.store(number(), relaxed);
+    else if (name == "maxmemory")
+        maxmemory_set_.store(number() != 0, relaxed);
+    else if (name == "maxmemory-policy") {
+        lfu_.store(value.ends_with("-lfu"), relaxed);
+        lru_.store(value.ends_with("-lru"), relaxed);
+    }
 }
 
 void config::load_command_line(int argc, char** argv) {
@@ -266,18 +414,20 @@ void config::load_command_line(int argc, char** argv) {
         std::ifstream in(file_);
         if (!in) throw std::invalid_argument("Fatal error, can't open config file '" + file_ + "'");
         std::string line;
+        std::vector<std::string> words;
         for (int n = 1; std::getline(in, line); ++n) {
-            std::istringstream words(line);
-            std::string name;
-            if (!(words >> name) || name[0] == '#') continue;
-            std::vector<std::string> vals;
-            for (std::string w; words >> w;) {
-                if (w.size() >= 2 && (w.front() == '"' || w.front() == '\'') &&
-                    w.back() == w.front())
-                    w = w.substr(1, w.size() - 2);
-                vals.push_back(w);
-            }
-            directives.emplace_back(name, vals);
+            std::size_t start = line.find_first_not_of(" \t\r\n");
+            if (start == std::string::npos || line[start] == '#') continue;
+            if (!config_detail::split_line(line, words))
+                throw std::invalid_argument(
+                    "*** FATAL CONFIG FILE ERROR (corio-redis) ***\nReading the configuration "
+                    "file, at line " +
+                    std::to_string(n) + "\n>>> '" + line +
+                    "'\nUnbalanced quotes in configuration line");
+            if (words.empty()) continue;
+            std::string name = words.front();
+            words.erase(words.begin());
+            directives.emplace_back(name, words);
             lines.push_back(n);
         }
     }
@@ -327,16 +477,6 @@ std::vector<std::string> config::matching(std::string_view pattern) const {
     for (const auto& [name, value] : values_)
         if (glob_match(pattern, name, true)) out.push_back(name);
     return out;
-}
-
-// The values the request path reads, as atomics (called with the new value just stored).
-void config::cache(const std::string& name, const std::string& value) {
-    if (name == "proto-max-bulk-len")
-        proto_max_bulk_len_.store(std::stoull(value), std::memory_order_relaxed);
-    else if (name == "client-query-buffer-limit")
-        client_query_buffer_limit_.store(std::stoull(value), std::memory_order_relaxed);
-    else if (name == "maxclients")
-        maxclients_.store(std::stoul(value), std::memory_order_relaxed);
 }
 
 std::uint16_t config::port() const {

@@ -53,15 +53,48 @@ public:
         return notify_flags_.load(std::memory_order_relaxed);
     }
 
+    /// CONFIG REWRITE: the config file again with every parameter's current value, keeping
+    /// its comments and the lines of other directives (config_file.cpp). False (and `error`
+    /// says why) if there is no file or it cannot be written.
+    bool rewrite(std::string& error) const;
+
+    // Copies of the parameters read on every command or every write, kept as relaxed atomics
+    // so that reading them costs nothing and CONFIG SET on any loop is seen by all.
+    long long slowlog_log_slower_than() const noexcept {
+        return slowlog_slower_than_.load(relaxed);
+    }
+    long long slowlog_max_len() const noexcept { return slowlog_max_len_.load(relaxed); }
+    long long latency_monitor_threshold() const noexcept {
+        return latency_threshold_.load(relaxed);
+    }
+    /// Whether commands are timed: the slowlog or the latency monitor is on.
+    bool timing_wanted() const noexcept {
+        return slowlog_slower_than_.load(relaxed) >= 0 || latency_threshold_.load(relaxed) > 0;
+    }
+    long long hash_max_listpack_entries() const noexcept { return hash_max_entries_.load(relaxed); }
+    long long hash_max_listpack_value() const noexcept { return hash_max_value_.load(relaxed); }
+    long long set_max_intset_entries() const noexcept { return set_max_intset_.load(relaxed); }
+    /// maxmemory-policy is one of the LFU ones (OBJECT FREQ works, OBJECT IDLETIME does not).
+    bool lfu_policy() const noexcept { return lfu_.load(relaxed); }
+    /// Redis shares the integers 0..9999 (OBJECT REFCOUNT 2147483647) unless a maxmemory
+    /// is set with an LRU or LFU policy.
+    bool shares_integers() const noexcept {
+        return !maxmemory_set_.load(relaxed) || !(lfu_.load(relaxed) || lru_.load(relaxed));
+    }
+
 private:
+    static constexpr auto relaxed = std::memory_order_relaxed;
     std::string value_of(std::string_view name) const;
-    void cache(const std::string& name, const std::string& value);
+    void refresh_cached(std::string_view name, const std::string& value);
 
     mutable std::mutex mutex_;
     std::map<std::string, std::string, std::less<>> values_;
     std::string file_; // set once, by load_command_line
     std::atomic<std::size_t> proto_max_bulk_len_{0}, client_query_buffer_limit_{0}, maxclients_{0};
     std::atomic<std::uint32_t> notify_flags_{0};
+    std::atomic<long long> slowlog_slower_than_{0}, slowlog_max_len_{0}, latency_threshold_{0};
+    std::atomic<long long> hash_max_entries_{0}, hash_max_value_{0}, set_max_intset_{0};
+    std::atomic<bool> maxmemory_set_{false}, lfu_{false}, lru_{false};
 };
 
 /// Redis's glob matching (KEYS, CONFIG GET, PSUBSCRIBE): * ? [...] and \ escapes.

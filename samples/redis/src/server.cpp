@@ -2,7 +2,9 @@
 #include "server.hpp"
 
 #include "notify.hpp"
+#include "process_info.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 
@@ -13,9 +15,11 @@ std::int64_t unix_ms() noexcept {
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-server::server(corio::engine& engine, config& cfg) : engine_(engine), cfg_(cfg) {
+server::server(corio::engine& engine, config& cfg)
+    : started_unix_ms(unix_ms()), engine_(engine), cfg_(cfg) {
     for (std::size_t i = 0; i < engine.loop_count(); ++i) {
         shards_.push_back(std::make_unique<shard>(i, engine.get_loop(i), cfg.databases()));
+        stats_.push_back(std::make_unique<loop_stats>());
         shard* s = shards_.back().get();
         for (std::size_t d = 0; d < s->dbs.size(); ++d) {
             s->dbs[d].set_event_hook(
@@ -32,6 +36,79 @@ server::server(corio::engine& engine, config& cfg) : engine_(engine), cfg_(cfg) 
     register_hash_commands(commands_);
     register_set_commands(commands_);
     register_bitmap_commands(commands_);
+    register_introspection_commands(commands_);
+    register_slowlog_commands(commands_);
+    register_function_commands(commands_);
+    // Redis counts these per subcommand in INFO commandstats ("cmdstat_config|get").
+    static constexpr std::string_view containers[] = {
+        "acl",    "client", "cluster", "command", "config",  "function", "latency", "memory",
+        "module", "object", "pubsub",  "script",  "slowlog", "xgroup",   "xinfo"};
+    for (auto& [name, spec] : commands_) {
+        if (std::find(std::begin(containers), std::end(containers), name) != std::end(containers))
+            spec.flags |= cmd_subcommands;
+        spec.stat_id = static_cast<std::uint16_t>(stat_names_.id_of(name));
+    }
+    memory_startup = allocated_bytes();
+    memory_peak = memory_startup;
+}
+
+std::size_t server::subcommand_stat(const command_spec& spec, std::string_view sub) {
+    std::string name(spec.name);
+    name += '|';
+    for (char ch : sub) name += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return stat_names_.id_of(name);
+}
+
+stats_totals server::raw_totals() const {
+    constexpr auto relaxed = std::memory_order_relaxed;
+    stats_totals t;
+    t.per_command.assign(stat_names_.size(), {});
+    t.per_error.assign(error_codes_.size(), 0);
+    for (const auto& st : stats_) {
+        t.commands += st->commands.load(relaxed);
+        t.errors += st->errors.load(relaxed);
+        t.writes += st->writes.load(relaxed);
+        for (std::size_t i = 0; i < t.per_command.size(); ++i) {
+            const command_counters& k = st->per_command[i];
+            t.per_command[i][0] += k.calls.load(relaxed);
+            t.per_command[i][1] += k.usec.load(relaxed);
+            t.per_command[i][2] += k.rejected.load(relaxed);
+            t.per_command[i][3] += k.failed.load(relaxed);
+        }
+        for (std::size_t i = 0; i < t.per_error.size(); ++i)
+            t.per_error[i] += st->per_error[i].load(relaxed);
+    }
+    for (const auto& sh : shards_) {
+        for (const auto& d : sh->dbs) {
+            t.hits += d.hits();
+            t.misses += d.misses();
+            t.expired += d.expired();
+        }
+    }
+    return t;
+}
+
+stats_totals server::totals() const {
+    stats_totals t = raw_totals();
+    std::lock_guard lock(baseline_mutex_);
+    const stats_totals& b = baseline_;
+    t.commands -= b.commands;
+    t.errors -= b.errors;
+    t.hits -= b.hits;
+    t.misses -= b.misses;
+    t.expired -= b.expired;
+    // (writes are not reset: rdb_changes_since_last_save counts on, as in Redis)
+    for (std::size_t i = 0; i < b.per_command.size() && i < t.per_command.size(); ++i)
+        for (std::size_t k = 0; k < 4; ++k) t.per_command[i][k] -= b.per_command[i][k];
+    for (std::size_t i = 0; i < b.per_error.size() && i < t.per_error.size(); ++i)
+        t.per_error[i] -= b.per_error[i];
+    return t;
+}
+
+void server::reset_stats() {
+    stats_totals now = raw_totals();
+    std::lock_guard lock(baseline_mutex_);
+    baseline_ = std::move(now);
 }
 
 const command_spec* server::lookup(std::string_view name) const {
@@ -50,13 +127,15 @@ void server::start_expiry() {
     for (std::size_t i = 0; i < shards_.size(); ++i) {
         shard* s = shards_[i].get();
         engine_.every(100ms,
-                      [s] {
+                      [this, s] {
+                          // DEBUG SET-ACTIVE-EXPIRE 0 stops the sampling, not the resizes.
+                          const bool expire = active_expire.load(std::memory_order_relaxed);
                           std::int64_t now = unix_ms();
                           for (auto& d : s->dbs) {
                               // Redis gives its resizes a millisecond a cron run: about
                               // this many buckets here.
                               d.rehash_some(10000);
-                              s->expired_keys += d.expire_some(now, 20);
+                              if (expire) d.expire_some(now, 20);
                           }
                           // The same ticker ages INFO's recent buffer peaks.
                           if (++s->ticks % shard::peak_roll_ticks == 0) {

@@ -7,12 +7,14 @@
 #include "command.hpp"
 #include "config.hpp"
 #include "shard.hpp"
+#include "stats.hpp"
 
 #include <corio/engine.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -31,6 +33,9 @@ void register_list_commands(command_table& t);
 void register_hash_commands(command_table& t);
 void register_set_commands(command_table& t);
 void register_bitmap_commands(command_table& t);
+void register_introspection_commands(command_table& t); // OBJECT, MEMORY, DEBUG
+void register_slowlog_commands(command_table& t);       // SLOWLOG, LATENCY
+void register_function_commands(command_table& t);      // FUNCTION, LOLWUT
 
 class server {
 public:
@@ -58,8 +63,30 @@ public:
     /// Starts active expiry on every shard (a ticker per loop). Call once, before run.
     void start_expiry();
 
+    // ---- statistics (stats.hpp): per loop, summed when read --------------------------
+    loop_stats& stats_at(std::size_t loop) noexcept { return *stats_[loop]; }
+    name_registry& stat_names() noexcept { return stat_names_; }
+    const name_registry& stat_names() const noexcept { return stat_names_; }
+    name_registry& error_codes() noexcept { return error_codes_; }
+    const name_registry& error_codes() const noexcept { return error_codes_; }
+    latency_monitor& latency() noexcept { return latency_; }
+    /// SLOWLOG's ids, in logging order across loops (taken only when an entry is logged).
+    std::uint64_t next_slowlog_id() noexcept {
+        return slowlog_ids_.fetch_add(1, std::memory_order_relaxed);
+    }
+    /// The commandstats slot of a container's subcommand ("config|get"), npos if full.
+    std::size_t subcommand_stat(const command_spec& spec, std::string_view sub);
+    /// Every loop's counters added up, since the last CONFIG RESETSTAT. Any thread.
+    stats_totals totals() const;
+    /// CONFIG RESETSTAT: the counters' present values become their zero. Any thread.
+    void reset_stats();
+
+    std::atomic<bool> active_expire{true}; // DEBUG SET-ACTIVE-EXPIRE
+    const std::int64_t started_unix_ms;    // rdb_last_save_time: nothing was saved since
+    std::size_t memory_startup = 0;        // allocated bytes once the server was made
+    std::atomic<std::size_t> memory_peak{0};
+
     // Counters for INFO (any thread).
-    std::atomic<std::uint64_t> total_commands{0};
     std::atomic<std::uint64_t> total_connections{0};
     std::atomic<std::uint64_t> connected_clients{0};
     std::atomic<std::uint64_t> rejected_connections{0};
@@ -76,6 +103,15 @@ private:
     std::atomic<std::uint64_t> last_client_id_{0};
     std::atomic<std::uint64_t> last_operation_id_{0};
     client_pause pause_;
+
+    stats_totals raw_totals() const;
+    name_registry stat_names_{max_stat_names};
+    name_registry error_codes_{max_error_codes};
+    std::vector<std::unique_ptr<loop_stats>> stats_;
+    latency_monitor latency_;
+    std::atomic<std::uint64_t> slowlog_ids_{0};
+    mutable std::mutex baseline_mutex_; // RESETSTAT and INFO only, never a command's path
+    stats_totals baseline_;
 };
 
 /// Serves one client connection until it closes (the engine's handler).

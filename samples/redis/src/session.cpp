@@ -84,7 +84,10 @@ corio::task<> session::run() {
         co_await run_commands(batch_);
         if (killed_) break; // CLIENT KILL: what is left unsent is dropped, as in Redis
         if (protocol_error) {
-            if (!reply_off_) out_.error(error_text);
+            const std::size_t mark = out_bytes_.size();
+            out_.error(error_text);
+            account_rejected(nullptr, here_, mark); // Redis counts it in errorstats
+            if (reply_off_) out_bytes_.resize(mark);
             client_.close_after_reply = true;
         }
         batch_.clear();
@@ -147,7 +150,7 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
         out_.set_protocol(client_.protocol);
         if (multi_.active && !runs_inside_multi(c)) {
             // Queued for EXEC; a command that cannot run makes EXEC fail (EXECABORT).
-            if (reject(c))
+            if (reject(c, here_))
                 multi_.abort = true;
             else
                 queue(c);
@@ -158,17 +161,19 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
             // Redis: a malformed EXEC discards the transaction, saying why.
             multi_ = {};
             unwatch();
+            const std::size_t mark = out_bytes_.size();
             out_.error("EXECABORT Transaction discarded because of: wrong number of "
                        "arguments for 'exec' command");
+            account_rejected(c.spec, here_, mark);
             ++i;
             continue;
         }
-        if (reject(c)) {
+        if (reject(c, here_)) {
             ++i;
             continue;
         }
         if (client_.protocol == 2 && subscribed() && !allowed_when_subscribed(c.spec->name) &&
-            refuse_when_subscribed(c)) {
+            refuse_counted(c)) {
             ++i;
             continue;
         }
@@ -188,23 +193,34 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
             if (subscribed()) co_await unsubscribe_all_silently();
             reply_off_ = reply_skip_ = reply_skip_next_ = false;
         }
+        // The commands the session runs itself, as coroutines on this loop, are counted
+        // here (the others in execute).
+        const std::size_t mark = out_bytes_.size();
         if (c.spec->flags & cmd_pubsub) {
+            const run_clock clock = clock_start();
             co_await pubsub_command(c);
+            account(*c.spec, args_of(c), here_, mark, clock);
             ++i;
             continue;
         }
         if (c.spec->flags & cmd_transaction) {
+            const run_clock clock = clock_start();
             co_await transaction_command(c);
+            account(*c.spec, args_of(c), here_, mark, clock);
             ++i;
             continue;
         }
         if (c.spec->name == "scan") {
+            const run_clock clock = clock_start();
             co_await run_scan(c);
+            account(*c.spec, args_of(c), here_, mark, clock);
             ++i;
             continue;
         }
         if (c.spec->flags & cmd_blocking) {
+            const run_clock clock = clock_start();
             co_await run_blocking(c);
+            account(*c.spec, args_of(c), here_, mark, clock);
             ++i;
             if (client_.close_after_reply) co_return;
             continue;
@@ -227,7 +243,9 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
             continue;
         }
         if (c.target == target_split) {
+            const run_clock clock = clock_start();
             co_await run_split(c);
+            account(*c.spec, args_of(c), here_, mark, clock);
             ++i;
             continue;
         }
@@ -244,7 +262,7 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
                 if (!can_run(s, batch[k])) return false;
             std::int64_t now = unix_ms();
             for (std::size_t k = i; k < end; ++k) {
-                if (!reject(batch[k])) execute(batch[k], &s, now);
+                if (!reject(batch[k], s.index)) execute(batch[k], &s, now);
             }
             return true;
         };

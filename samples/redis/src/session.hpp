@@ -53,6 +53,8 @@ corio::task<> visit_shards(server& srv, std::size_t here, Visit& visit) {
         if (s != here || !step()) co_await run_on(sh, step);
     }
 }
+/// True for a peer on this machine: loopback or a unix socket (session_stats.cpp).
+bool is_local_peer(const corio::connection& conn);
 
 class session {
 public:
@@ -66,6 +68,7 @@ public:
         auto& listed = srv.shard_at(here_).sessions;
         slot_ = listed.size();
         listed.push_back(this);
+        client_.local_peer = is_local_peer(conn);
     }
     session(const session&) = delete;
     session& operator=(const session&) = delete;
@@ -119,10 +122,15 @@ private:
     void execute(const parsed_command& c, shard* home, std::int64_t now) {
         if (c.spec->flags & cmd_all_shards && c.spec->flags & cmd_write && home->watch_count)
             for (std::size_t d = 0; d < home->dbs.size(); ++d)
-                if (c.spec->name == "flushall" || d == client_.db) home->touch_existing(d, now);
+                if (flushes(*c.spec, d)) home->touch_existing(d, now);
         command_context ctx{args_of(c), client_, srv_, home, out_, now};
+        const std::size_t mark = out_bytes_.size();
+        const run_clock clock = clock_start();
+        const bool reading = (c.spec->flags & cmd_readonly) != 0;
+        if (reading) home->dbs[client_.db].count_lookups(true);
         c.spec->fn(ctx);
-        srv_.total_commands.fetch_add(1, std::memory_order_relaxed);
+        if (reading) home->dbs[client_.db].count_lookups(false);
+        account(*c.spec, args_of(c), home->index, mark, clock);
         // The command marked what it changed for WATCH itself (key_changed); a list it left
         // non-empty may serve a client blocked on it.
         if (c.spec->flags & cmd_write && home->blocked_count != 0)
@@ -159,6 +167,13 @@ private:
     /// Replies the error for a command a RESP2 subscriber may not send; false (no reply)
     /// for an unknown subcommand, which the command reports itself.
     bool refuse_when_subscribed(const parsed_command& c);
+    // refuse_when_subscribed, with the refusal counted in errorstats.
+    bool refuse_counted(const parsed_command& c) {
+        const std::size_t mark = out_bytes_.size();
+        if (!refuse_when_subscribed(c)) return false;
+        account_rejected(c.spec, here_, mark);
+        return true;
+    }
     bool subscribed() const noexcept { return !channels_.empty() || !patterns_.empty(); }
     corio::task<> exec();
     corio::task<> watch(std::span<const std::string_view> keys);
@@ -204,9 +219,15 @@ private:
     corio::task<> wait_out_pause(const parsed_command& c);
     bool replies_dropped() const noexcept { return reply_off_ || reply_skip_; }
 
-    // Replies for a command that cannot run (unknown, wrong arity, not authenticated);
-    // false if it can.
-    bool reject(const parsed_command& c) {
+    // Replies for a command that cannot run (unknown, wrong arity, not authenticated),
+    // counting the refusal on `loop`'s statistics (the loop running this); false if it can.
+    bool reject(const parsed_command& c, std::size_t loop) {
+        const std::size_t mark = out_bytes_.size();
+        bool refused = refuse(c);
+        if (refused) account_rejected(c.spec, loop, mark);
+        return refused;
+    }
+    bool refuse(const parsed_command& c) {
         auto args = args_of(c);
         if (!c.spec) {
             unknown_command(out_, args);
@@ -229,6 +250,35 @@ private:
     }
 
     corio::task<> run_commands(std::vector<parsed_command>& batch);
+
+    // ---- statistics: INFO commandstats/errorstats, SLOWLOG, LATENCY (session_stats.cpp) --
+    struct run_clock {
+        std::chrono::steady_clock::time_point start{};
+        bool on = false;
+    };
+    // Commands are timed only while the slowlog or the latency monitor is on.
+    run_clock clock_start() const {
+        run_clock c;
+        if (srv_.cfg().timing_wanted()) {
+            c.on = true;
+            c.start = std::chrono::steady_clock::now();
+        }
+        return c;
+    }
+    // A command that ran, on the loop of shard `loop` (its reply begins at out_bytes_[mark]).
+    void account(const command_spec& spec, std::span<const std::string_view> args, std::size_t loop,
+                 std::size_t mark, run_clock clock);
+    // A command refused before it ran (its error reply begins at out_bytes_[mark]).
+    void account_rejected(const command_spec* spec, std::size_t loop, std::size_t mark);
+    void count_error(loop_stats& st, std::string_view reply);
+    void log_slow(const command_spec& spec, std::span<const std::string_view> args,
+                  std::size_t loop, std::int64_t usec);
+    const std::string& peer(); // "ip:port", for the slowlog (made on first use)
+    // The keyspace-wide writes that empty databases, and which: FLUSHALL every one, FLUSHDB
+    // the client's (SWAPDB touches what it must itself).
+    bool flushes(const command_spec& spec, std::size_t db) const {
+        return spec.name == "flushall" || (spec.name == "flushdb" && db == client_.db);
+    }
 
     // A command whose keys live on several shards: each shard runs it on its own keys
     // (in shard order), and the per-shard replies are merged (command_spec::fn is given the
@@ -301,6 +351,8 @@ private:
     bool reply_off_ = false, reply_skip_ = false;      // CLIENT REPLY OFF / SKIP (this one)
     bool reply_skip_next_ = false;                     // CLIENT REPLY SKIP: the next one
     bool no_evict_ = false;                            // CLIENT NO-EVICT ON (flag only)
+    std::string peer_;                                         // see peer()
+    std::chrono::steady_clock::duration waited_{}; // a blocking command's wait, not its work
 };
 
 } // namespace corio_redis::detail

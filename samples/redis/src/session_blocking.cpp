@@ -235,6 +235,12 @@ corio::task<> session::run_blocking(const parsed_command& c) {
             unregister();
             co_return;
         }
+        const auto wait_began = std::chrono::steady_clock::now(); // the slowlog leaves it out
+        struct wait_clock { // sets waited_ on every way out of the wait
+            session& s;
+            std::chrono::steady_clock::time_point began;
+            ~wait_clock() { s.waited_ = std::chrono::steady_clock::now() - began; }
+        } clock{*this, wait_began};
         boost::asio::steady_timer timer(conn_.get_executor());
         auto deadline = timeout.count() > 0 ? std::chrono::steady_clock::now() + timeout
                                             : std::chrono::steady_clock::time_point::max();

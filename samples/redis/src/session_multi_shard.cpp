@@ -47,6 +47,7 @@ corio::task<> session::run_split(const parsed_command& c) {
     std::vector<std::size_t> held; // released at the end, unless EXEC holds them
     std::vector<std::string> values(spec.split == split_kind::values ? keys : 0);
     long long sum = 0;
+    std::vector<std::string> parts; // split_kind::merge: every shard's reply
     std::string sub_bytes;
     std::vector<std::string_view> sub;
     for (std::size_t s = 0; s < shards; ++s) {
@@ -72,10 +73,13 @@ corio::task<> session::run_split(const parsed_command& c) {
             std::int64_t now = unix_ms();
             if (every_shard && spec.flags & cmd_write && target.watch_count != 0) {
                 for (std::size_t d = 0; d < target.dbs.size(); ++d)
-                    if (spec.name == "flushall" || d == client_.db) target.touch_existing(d, now);
+                    if (flushes(spec, d)) target.touch_existing(d, now);
             }
             command_context ctx{sub, client_, srv_, &target, sub_out, now};
+            const bool reading = (spec.flags & cmd_readonly) != 0; // keyspace_hits/misses
+            if (reading) target.dbs[client_.db].count_lookups(true);
             spec.fn(ctx);
+            if (reading) target.dbs[client_.db].count_lookups(false);
             if (!every_shard && spec.flags & cmd_write && target.blocked_count != 0) {
                 for (std::size_t k = 1; k < sub.size(); k += spec.key_step)
                     serve_blocked(target, client_.db, sub[k], now, srv_.shard_count());
@@ -123,10 +127,12 @@ corio::task<> session::run_split(const parsed_command& c) {
         case split_kind::first:
             if (r != "$-1\r\n" && r != "_\r\n") {
                 out_.bytes().append(r);
-                srv_.total_commands.fetch_add(1, std::memory_order_relaxed);
                 release(held, tx);
                 co_return;
             }
+            break;
+        case split_kind::merge:
+            parts.emplace_back(r);
             break;
         case split_kind::ok:
         case split_kind::none:
@@ -151,11 +157,15 @@ corio::task<> session::run_split(const parsed_command& c) {
     case split_kind::first:
         out_.null();
         break;
+    case split_kind::merge: {
+        command_context ctx{args, client_, srv_, &srv_.shard_at(here_), out_, unix_ms()};
+        spec.merge(ctx, parts);
+        break;
+    }
     case split_kind::none:
         break;
     }
     release(held, tx);
-    srv_.total_commands.fetch_add(1, std::memory_order_relaxed);
 }
 
 corio::task<> session::run_gathered(const parsed_command& c) {
@@ -200,7 +210,6 @@ corio::task<> session::run_gathered(const parsed_command& c) {
             if (cd == d && ck == key) return true;
         return false;
     };
-    srv_.total_commands.fetch_add(1, std::memory_order_relaxed);
     // The command's effects go back to each key's shard, which is then released.
     for (std::size_t s : held) {
         shard& sh = srv_.shard_at(s);

@@ -62,7 +62,6 @@ struct shard {
     std::size_t index;
     corio::loop& loop;
     std::vector<db::database> dbs;
-    std::uint64_t expired_keys = 0; // stats: keys removed by active expiry
 
     pubsub_registry pubsub;
 
@@ -110,6 +109,25 @@ struct shard {
             for (auto& f : it->second) f->store(true);
             watch_count -= it->second.size();
             it = watchers[db].erase(it);
+        }
+    }
+
+    /// Before databases a and b trade contents (SWAPDB): a key watched in either is
+    /// written if it exists in either, as Redis marks it; a key in neither survives.
+    void touch_swapped(std::size_t a, std::size_t b, std::int64_t now_ms) {
+        if (watch_count == 0) return;
+        for (std::size_t d : {a, b}) {
+            for (auto it = watchers[d].begin(); it != watchers[d].end();) {
+                if (!dbs[a].find_untouched(it->first, now_ms) &&
+                    !dbs[b].find_untouched(it->first, now_ms)) {
+                    ++it;
+                    continue;
+                }
+                for (auto& f : it->second) f->store(true);
+                watch_count -= it->second.size();
+                it = watchers[d].erase(it);
+            }
+            if (a == b) break;
         }
     }
 

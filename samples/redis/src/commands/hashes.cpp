@@ -9,6 +9,7 @@
 // repeated); fields added or removed during the scan may or may not be returned.
 #include "../server.hpp"
 #include "collection_scan.hpp"
+#include "encoding.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -111,6 +112,7 @@ void hset_common(command_context& c, bool hmset) {
             it->second.assign(c.args[i + 1]);
         }
     }
+    note_hash_write(h, c.args.subspan(2), c.srv.cfg());
     key_changed(c, notify_hash, "hset", c.args[1]);
     if (hmset)
         c.out.ok();
@@ -129,7 +131,9 @@ void hsetnx(command_context& c) {
     entry* e = hash_entry(c, c.args[1], wrong);
     if (wrong) return reply_wrong_type(c.out);
     if (e && e->val.hash().contains(c.args[2])) return c.out.integer(0);
-    hash_for_write(c, e).emplace(std::string(c.args[2]), std::string(c.args[3]));
+    hash_type& h = hash_for_write(c, e);
+    h.emplace(std::string(c.args[2]), std::string(c.args[3]));
+    note_hash_write(h, c.args.subspan(2, 2), c.srv.cfg());
     key_changed(c, notify_hash, "hset", c.args[1]);
     c.out.integer(1);
 }
@@ -263,10 +267,14 @@ void hincrby(command_context& c) {
         (by < 0 && current < std::numeric_limits<long long>::min() - by))
         return c.out.error("ERR increment or decrement would overflow");
     long long next = current + by;
+    std::string text = std::to_string(next);
+    hash_type& h = slot ? e->val.hash() : hash_for_write(c, e);
     if (slot)
-        *slot = std::to_string(next);
+        *slot = text;
     else
-        hash_for_write(c, e).emplace(std::string(c.args[2]), std::to_string(next));
+        h.emplace(std::string(c.args[2]), text);
+    const std::string_view written[] = {c.args[2], text};
+    note_hash_write(h, written, c.srv.cfg());
     key_changed(c, notify_hash, "hincrby", c.args[1]);
     c.out.integer(next);
 }
@@ -293,10 +301,13 @@ void hincrbyfloat(command_context& c) {
     if (std::isnan(next) || std::isinf(next))
         return c.out.error("ERR increment would produce NaN or Infinity");
     std::string text = resp::format_double(next);
+    hash_type& h = slot ? e->val.hash() : hash_for_write(c, e);
     if (slot)
         *slot = text;
     else
-        hash_for_write(c, e).emplace(std::string(c.args[2]), text);
+        h.emplace(std::string(c.args[2]), text);
+    const std::string_view written[] = {c.args[2], text};
+    note_hash_write(h, written, c.srv.cfg());
     key_changed(c, notify_hash, "hincrbyfloat", c.args[1]);
     c.out.bulk(text);
 }

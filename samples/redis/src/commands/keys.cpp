@@ -1,6 +1,6 @@
 // Key commands: DEL/UNLINK/EXISTS/TOUCH (summed across shards), TYPE, the EXPIRE family and
 // TTLs, PERSIST, RENAME/RENAMENX/COPY (one shard for now), KEYS and RANDOMKEY (every shard),
-// DBSIZE, FLUSHDB and FLUSHALL (every shard).
+// DBSIZE, FLUSHDB, FLUSHALL and SWAPDB (every shard).
 #include "../server.hpp"
 #include "scan.hpp"
 
@@ -249,6 +249,36 @@ void flushall(command_context& c) {
     c.out.ok();
 }
 
+// SWAPDB index1 index2: this shard's two databases trade contents (the session runs it on
+// every shard, holding them all, so no client sees a half-swapped keyspace). Watchers of
+// either database's keys and clients blocked on their lists are dealt with as in Redis.
+void swapdb(command_context& c) {
+    auto index = [&](std::string_view arg, long long& out) {
+        return parse_integer(arg, out) && out >= std::numeric_limits<int>::min() &&
+               out <= std::numeric_limits<int>::max();
+    };
+    long long a = 0, b = 0;
+    if (!index(c.args[1], a)) return c.out.error("ERR invalid first DB index");
+    if (!index(c.args[2], b)) return c.out.error("ERR invalid second DB index");
+    const auto dbs = static_cast<long long>(c.home->dbs.size());
+    if (a < 0 || a >= dbs || b < 0 || b >= dbs) return c.out.error("ERR DB index is out of range");
+    if (a == b) return c.out.ok();
+    shard& s = *c.home;
+    const auto x = static_cast<std::size_t>(a), y = static_cast<std::size_t>(b);
+    s.touch_swapped(x, y, c.now_ms);
+    s.dbs[x].swap_contents(s.dbs[y]);
+    // Lists that now exist under keys someone waits on serve their waiters.
+    if (s.blocked_count != 0) {
+        for (std::size_t d : {x, y}) {
+            std::vector<std::string> waited_on;
+            for (const auto& [key, queue] : s.blocked[d]) waited_on.push_back(key);
+            for (const auto& key : waited_on)
+                serve_blocked(s, d, key, c.now_ms, c.srv.shard_count());
+        }
+    }
+    c.out.ok();
+}
+
 // RANDOMKEY: a random key of this shard (the session asks shards until one has a key).
 void randomkey(command_context& c) {
     auto& d = c.db();
@@ -300,6 +330,7 @@ void register_key_commands(command_table& t) {
     add({"dbsize", 1, r | cmd_all_shards, 0, 0, 0, dbsize, split_kind::sum});
     add({"flushdb", -1, cmd_write | cmd_all_shards, 0, 0, 0, flushdb, split_kind::ok});
     add({"flushall", -1, cmd_write | cmd_all_shards, 0, 0, 0, flushall, split_kind::ok});
+    add({"swapdb", 3, w | cmd_all_shards, 0, 0, 0, swapdb, split_kind::ok});
     // SCAN runs in the session (it hops to the cursor's shard); the spec is for lookup and
     // arity.
     add({"scan", -2, cmd_readonly | cmd_keyless, 0, 0, 0, [](command_context&) {}});

@@ -1,7 +1,9 @@
-// Server commands: TIME, INFO (Redis's sections and field names, the ones corio knows),
-// CONFIG GET/SET/RESETSTAT, COMMAND COUNT/LIST/INFO (enough for clients' command tables),
-// and SHUTDOWN.
+// Server commands: TIME, INFO (Redis's sections and field names, the ones corio knows;
+// info_sections.cpp has several), CONFIG GET/SET/RESETSTAT/REWRITE, COMMAND COUNT/LIST/INFO
+// (enough for clients' command tables), and SHUTDOWN.
+#include "../process_info.hpp"
 #include "../server.hpp"
+#include "info_sections.hpp"
 
 #include <unistd.h>
 
@@ -30,13 +32,27 @@ void time_cmd(command_context& c) {
 
 void info(command_context& c) {
     auto& srv = c.srv;
-    std::string section = c.args.size() > 1 ? lower(c.args[1]) : "default";
-    bool all = section == "all" || section == "everything" || section == "default";
+    // The sections asked for, any number of them, in any case: names, "default" (all but
+    // commandstats and latencystats), "all" or "everything" (all of them).
+    std::vector<std::string> asked;
+    for (std::size_t i = 1; i < c.args.size(); ++i) asked.push_back(lower(c.args[i]));
+    if (asked.empty()) asked.emplace_back("default");
+    auto want = [&](std::string_view section) {
+        for (const auto& a : asked) {
+            if (a == section || a == "all" || a == "everything") return true;
+            if (a == "default" && section != "commandstats" && section != "latencystats")
+                return true;
+        }
+        return false;
+    };
     std::string text;
     auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
                       std::chrono::steady_clock::now() - srv.started)
                       .count();
-    if (all || section == "server") {
+    const bool counted =
+        want("persistence") || want("stats") || want("commandstats") || want("errorstats");
+    const stats_totals totals = counted ? srv.totals() : stats_totals{};
+    if (want("server")) {
         text += fmt::format("# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\n"
                             "os:Linux\r\narch_bits:64\r\nmultiplexing_api:epoll\r\n"
                             "process_id:{}\r\ntcp_port:{}\r\nuptime_in_seconds:{}\r\n"
@@ -45,7 +61,7 @@ void info(command_context& c) {
                             ::getpid(), srv.cfg().port(), uptime, uptime / 86400,
                             srv.cfg().config_file(), srv.shard_count());
     }
-    if (all || section == "clients") {
+    if (want("clients")) {
         std::size_t max_in = 0, max_out = 0;
         for (std::size_t s = 0; s < srv.shard_count(); ++s) {
             max_in = std::max(max_in, srv.shard_at(s).recent_input.get());
@@ -58,15 +74,17 @@ void info(command_context& c) {
                             srv.connected_clients.load(), srv.cfg().maxclients(), max_in, max_out,
                             srv.blocked_clients.load(), srv.clients_in_timeout_table.load());
     }
-    if (all || section == "stats") {
-        text += fmt::format("# Stats\r\ntotal_connections_received:{}\r\n"
-                            "total_commands_processed:{}\r\nrejected_connections:{}\r\n\r\n",
-                            srv.total_connections.load(), srv.total_commands.load(),
-                            srv.rejected_connections.load());
-    }
-    if (all || section == "replication")
-        text += "# Replication\r\nrole:master\r\nconnected_slaves:0\r\n\r\n";
-    if (all || section == "keyspace") {
+    if (want("memory")) text += info_memory(srv) + "\r\n";
+    if (want("persistence")) text += info_persistence(srv, totals) + "\r\n";
+    if (want("stats")) text += info_stats(srv, totals) + "\r\n";
+    if (want("replication")) text += "# Replication\r\nrole:master\r\nconnected_slaves:0\r\n\r\n";
+    if (want("cpu")) text += info_cpu() + "\r\n";
+    if (want("modules")) text += "# Modules\r\n\r\n";
+    if (want("commandstats")) text += info_commandstats(srv, totals) + "\r\n";
+    if (want("errorstats")) text += info_errorstats(srv, totals) + "\r\n";
+    if (want("latencystats")) text += "# Latencystats\r\n\r\n"; // no percentiles kept yet
+    if (want("cluster")) text += "# Cluster\r\ncluster_enabled:0\r\n\r\n";
+    if (want("keyspace")) {
         text += "# Keyspace\r\n";
         for (std::size_t d = 0; d < srv.cfg().databases(); ++d) {
             std::size_t keys = 0, expires = 0;
@@ -102,8 +120,8 @@ void config_cmd(command_context& c) {
         for (std::size_t i = 2; i + 1 < c.args.size(); i += 2) {
             std::string error;
             std::string name = lower(c.args[i]);
-            static constexpr std::string_view fixed[] = {"port", "bind", "databases", "loops",
-                                                         "daemonize"};
+            static constexpr std::string_view fixed[] = {
+                "port", "bind", "databases", "loops", "daemonize", "enable-debug-command"};
             if (std::find(std::begin(fixed), std::end(fixed), name) != std::end(fixed))
                 return c.out.error("ERR CONFIG SET failed (possibly related to argument '" +
                                    std::string(c.args[i]) + "') - can't set immutable config");
@@ -126,11 +144,18 @@ void config_cmd(command_context& c) {
         return c.out.ok();
     }
     if (sub == "resetstat" && c.args.size() == 2) {
-        c.srv.total_commands = 0;
+        c.srv.reset_stats();
         c.srv.total_connections = 0;
+        c.srv.rejected_connections = 0;
+        c.srv.memory_peak = allocated_bytes();
         return c.out.ok();
     }
-    if (sub == "get" || sub == "set" || sub == "resetstat")
+    if (sub == "rewrite" && c.args.size() == 2) {
+        std::string error;
+        if (!cfg.rewrite(error)) return c.out.error("ERR " + error);
+        return c.out.ok();
+    }
+    if (sub == "get" || sub == "set" || sub == "resetstat" || sub == "rewrite")
         return reply_wrong_arity(c.out, "config|" + sub);
     c.out.error("ERR unknown subcommand '" + std::string(c.args[1]) + "'. Try CONFIG HELP.");
 }

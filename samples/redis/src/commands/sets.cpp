@@ -10,6 +10,7 @@
 // repeated); members added or removed during the scan may or may not be returned.
 #include "../server.hpp"
 #include "collection_scan.hpp"
+#include "encoding.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -161,6 +162,7 @@ void store(command_context& c, set_type result, std::string_view event) {
     long long n = static_cast<long long>(result.size());
     value v = value::new_set();
     v.set() = std::move(result);
+    settle_set_encoding(v.set(), c.srv.cfg()); // Redis builds the result as a new set
     c.db().put(c.args[1], std::move(v), c.now_ms);
     key_changed(c, notify_set, event, c.args[1]);
     c.out.integer(n);
@@ -183,6 +185,7 @@ void sadd(command_context& c) {
     for (std::size_t i = 2; i < c.args.size(); ++i)
         if (!s.contains(c.args[i])) {
             s.emplace(c.args[i]);
+            note_set_add(s, c.args[i], c.srv.cfg());
             ++added;
         }
     if (added > 0) key_changed(c, notify_set, "sadd", c.args[1]);
@@ -261,6 +264,9 @@ void spop_count(command_context& c) {
         c.out.bulk(*p);
         s.erase(s.find(*p));
     }
+    // Redis moves what few members remain (5 times fewer than it pops) into a new set,
+    // which starts out small again.
+    if (s.size() * 5 <= count) settle_set_encoding(s, c.srv.cfg());
 }
 
 void spop(command_context& c) {
@@ -401,6 +407,7 @@ void smove(command_context& c) {
     drop_if_empty(c, s);
     if (!dst) dst = &d.put(c.args[2], value::new_set(), c.now_ms);
     dst->val.set().insert(std::move(node));
+    note_set_add(dst->val.set(), c.args[3], c.srv.cfg());
     key_changed(c, notify_set, "sadd", c.args[2]);
     c.out.integer(1);
 }

@@ -48,6 +48,7 @@ static std::uint32_t access_clock(std::int64_t now_ms) noexcept {
 entry* database::find(std::string_view key, std::int64_t now_ms) {
     entry* e = find_untouched(key, now_ms);
     if (e) keyspace::set_access(*e, access_clock(now_ms));
+    if (counting_) bump(e ? hits_ : misses_);
     return e;
 }
 
@@ -58,6 +59,7 @@ entry* database::find_untouched(std::string_view key, std::int64_t now_ms) {
         forget_expiry(key);
         map_.erase(key);
         publish_counts();
+        bump(expired_);
         expired(key);
         return nullptr;
     }
@@ -71,6 +73,7 @@ entry& database::find_or_create(std::string_view key, std::int64_t now_ms, bool&
         forget_expiry(key);
         e = entry{};
         created = true;
+        bump(expired_);
         expired(key);
     }
     if (created) {
@@ -109,6 +112,14 @@ void database::set_expiry(std::string_view key, entry& e, std::int64_t at_ms) {
     publish_counts();
 }
 
+void database::swap_contents(database& other) noexcept {
+    map_.swap(other.map_);
+    expiring_.swap(other.expiring_);
+    std::swap(cursor_, other.cursor_);
+    publish_counts();
+    other.publish_counts();
+}
+
 void database::clear() {
     // Fresh tables, not clear(): a cleared table keeps its buckets (memory, and time for
     // every later walk over them).
@@ -142,6 +153,7 @@ std::size_t database::expire_some(std::int64_t now_ms, std::size_t samples) {
         }
         for (auto& key : due) {
             if (!erase(key)) continue;
+            bump(expired_);
             expired(key);
             ++deleted;
         }

@@ -57,6 +57,17 @@ public:
     std::size_t expiring() const noexcept { return expiring_.size(); }
     void clear();
     keyspace& entries() noexcept { return map_; }
+    /// SWAPDB: trades contents (keys, expiries) with `other`, not the statistics.
+    void swap_contents(database& other) noexcept;
+
+    /// While on, find() counts hits and misses (INFO keyspace_hits/misses): the session
+    /// turns it on around read-only commands, as Redis counts only their lookups.
+    void count_lookups(bool on) noexcept { counting_ = on; }
+    // Statistics (any thread reads them; only this database's loop writes them).
+    std::uint64_t hits() const noexcept { return hits_.load(std::memory_order_relaxed); }
+    std::uint64_t misses() const noexcept { return misses_.load(std::memory_order_relaxed); }
+    /// Keys removed because they had expired, found so (lazily) or by active expiry.
+    std::uint64_t expired() const noexcept { return expired_.load(std::memory_order_relaxed); }
 
     /// Active expiry: looks at about `samples` keys that have a TTL (from where the last call
     /// stopped), deletes the expired ones, and goes on while more than a quarter of those it
@@ -82,6 +93,11 @@ private:
     std::unordered_set<std::string, string_hash, std::equal_to<>> expiring_;
     std::atomic<std::size_t> size_seen_{0}, expiring_seen_{0};
     std::size_t cursor_ = 0; // next bucket expire_some looks at
+    bool counting_ = false;
+    std::atomic<std::uint64_t> hits_{0}, misses_{0}, expired_{0};
+    static void bump(std::atomic<std::uint64_t>& a, std::uint64_t n = 1) noexcept {
+        a.store(a.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
 };
 
 } // namespace corio_redis::db

@@ -22,6 +22,12 @@ public:
     ~keyspace() { clear(); }
     keyspace(const keyspace&) = delete;
     keyspace& operator=(const keyspace&) = delete;
+    /// Exchanges the contents of two tables (SWAPDB): nodes stay where they are.
+    void swap(keyspace& o) noexcept {
+        std::swap(tables_, o.tables_);
+        std::swap(moved_, o.moved_);
+        std::swap(size_, o.size_);
+    }
 
     std::size_t size() const noexcept { return size_; }
     bool empty() const noexcept { return size_ == 0; }
@@ -53,6 +59,12 @@ public:
     }
     static void set_access(entry& e, std::uint32_t t) noexcept {
         std::memcpy(node_of(e)->bytes(), &t, sizeof t);
+    }
+    /// The bytes the node of a key of this length asks of the allocator (MEMORY USAGE).
+    static std::size_t node_bytes(std::size_t key_length) noexcept {
+        std::size_t length_bytes = 1;
+        for (std::size_t v = key_length; v >= 0x80; v >>= 7) ++length_bytes;
+        return sizeof(node) + sizeof(std::uint32_t) + length_bytes + key_length;
     }
 
     /// Calls f(key, entry&) for every key. f must not insert or erase.

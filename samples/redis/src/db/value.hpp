@@ -23,8 +23,20 @@ struct string_hash {
 };
 
 using list_type = std::deque<std::string>;
-using hash_type = std::unordered_map<std::string, std::string, string_hash, std::equal_to<>>;
-using set_type = std::unordered_set<std::string, string_hash, std::equal_to<>>;
+
+// Hashes and sets remember which of Redis's encodings they would have (OBJECT ENCODING):
+// the small one (a hash's listpack, a set's intset) until a write outgrows it, the
+// hashtable from then on, never back, as in Redis (commands/encoding.hpp keeps the flag).
+using hash_map = std::unordered_map<std::string, std::string, string_hash, std::equal_to<>>;
+struct hash_type : hash_map {
+    using hash_map::hash_map;
+    bool hashtable = false; // false: Redis would hold it as a listpack
+};
+using set_base = std::unordered_set<std::string, string_hash, std::equal_to<>>;
+struct set_type : set_base {
+    using set_base::set_base;
+    bool hashtable = false; // false: Redis would hold it as an intset
+};
 
 /// Removes and returns the first (left) or last element of a non-empty list.
 inline std::string pop_end(list_type& l, bool left) {

@@ -1,0 +1,29 @@
+// What the process itself uses, for INFO memory/cpu and MEMORY: bytes allocated (glibc's
+// malloc counters), resident memory, the machine's memory, CPU time, and Redis's way of
+// printing byte counts.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace corio_redis {
+
+/// Bytes handed out by malloc and not freed (mallinfo2: arenas' in-use bytes plus mmapped
+/// blocks). Walks malloc's free lists: for INFO and MEMORY, not for every command.
+std::size_t allocated_bytes();
+/// Bytes malloc holds from the system (arenas and mmapped blocks).
+std::size_t allocator_held_bytes();
+/// Resident set size (/proc/self/statm), 0 if unknown.
+std::size_t resident_bytes();
+/// Physical memory of the machine.
+std::size_t system_memory_bytes();
+
+struct cpu_times {
+    double user = 0, sys = 0, children_user = 0, children_sys = 0; // seconds
+};
+cpu_times process_cpu_times();
+
+/// Redis's bytesToHuman: "1023B", "1.50K", "2.00M", "3.25G"...
+std::string human_bytes(std::size_t n);
+
+} // namespace corio_redis
