@@ -351,8 +351,8 @@ private:
     bool reply_off_ = false, reply_skip_ = false;      // CLIENT REPLY OFF / SKIP (this one)
     bool reply_skip_next_ = false;                     // CLIENT REPLY SKIP: the next one
     bool no_evict_ = false;                            // CLIENT NO-EVICT ON (flag only)
-    std::string peer_;                                         // see peer()
-    std::chrono::steady_clock::duration waited_{}; // a blocking command's wait, not its work
+    std::string peer_;                                 // see peer()
+    std::chrono::steady_clock::duration waited_{};     // a blocking command's wait, not its work
 };
 
 } // namespace corio_redis::detail
