@@ -369,3 +369,86 @@ def t_client_reply(ctx):
     ctx.eq("GETs after SKIP + INCR (only the GETs answer)", [g.raw if isinstance(g, resp.Reply) else g for g in got], want)
     extra = c.read_reply(0.3)
     ctx.check(extra is resp.TIMEOUT, "a skipped reply was sent: %s" % reply_text(extra))
+
+
+# ======================================================================== 10f: MONITOR
+
+MONITOR_LINE = re.compile(rb'^\+(\d+)\.(\d{6}) \[(\d+) ([^\]]+)\] (.*)$')
+
+
+def _monitor_lines(mon, want, seconds=5.0):
+    """Up to `want` feed lines from a monitor connection (simple strings), within `seconds`."""
+    got = []
+    deadline = time.time() + seconds
+    while len(got) < want and time.time() < deadline:
+        rep = mon.read_reply(max(0.05, deadline - time.time()))
+        if rep is resp.TIMEOUT or rep is None:
+            break
+        if isinstance(rep, resp.Reply) and rep.type == "+":
+            got.append(rep.raw.rstrip(b"\r\n"))
+    return got
+
+
+@case("10f", "MONITOR sees every command of clients on every loop, once, in Redis's format",
+      timeout=60)
+def t_monitor(ctx):
+    mon = ctx.raw()
+    ctx.eq("MONITOR", mon.command("MONITOR").raw, b"+OK\r\n")
+    clients = [ctx.raw() for _ in range(6)]       # more than the loops: some share one
+    sent = []
+    for i, c in enumerate(clients):
+        for args in (("SET", "mon:%d" % i, "v\"\n\x01%d" % i), ("GET", "mon:%d" % i),
+                     ("AUTH", "secret-%d" % i), ("CONFIG", "GET", "port"),
+                     ("SELECT", "2"), ("INCR", "mon:n"), ("SELECT", "0")):
+            c.command(*args)
+            sent.append((i, args))
+    # Admin commands (CONFIG) are not shown, as in Redis.
+    expected = [(i, a) for i, a in sent if a[0] != "CONFIG"]
+    lines = _monitor_lines(mon, len(expected))
+    extra = _monitor_lines(mon, 1, 0.3)
+    ctx.eq("feed lines", len(lines), len(expected))
+    ctx.check(not extra, lambda: "more feed lines than commands: %r" % extra)
+    parsed = []
+    for line in lines:
+        m = MONITOR_LINE.match(line)
+        ctx.check(m is not None, lambda: "feed line format: %r" % line)
+        if m:
+            parsed.append((int(m.group(3)), m.group(4), m.group(5)))
+
+    def quoted(args):
+        out = []
+        for a in args:
+            s = a.encode() if isinstance(a, str) else a
+            q = b'"'
+            for ch in s:
+                c = bytes([ch])
+                q += {b"\\": b"\\\\", b'"': b'\\"', b"\n": b"\\n", b"\r": b"\\r", b"\t": b"\\t",
+                      b"\a": b"\\a", b"\b": b"\\b"}.get(
+                          c, c if 0x20 <= ch < 0x7f else b"\\x%02x" % ch)
+            out.append(q + b'"')
+        return b" ".join(out)
+    # Per client, its lines in the order it sent them; across clients any interleaving.
+    addrs = {i: ("%s:%d" % c.sock.getsockname()[:2]).encode() for i, c in enumerate(clients)}
+    for i in range(len(clients)):
+        mine = [(db, text) for db, addr, text in parsed if addr == addrs[i]]
+        want = []
+        db = 0
+        for j, a in expected:
+            if j != i:
+                continue
+            if a[0] == "SELECT":
+                db = int(a[1])
+            shown = ("AUTH", "(redacted)") if a[0] == "AUTH" else a
+            want.append((db, quoted(shown)))
+        ctx.eq("client %d's feed (db, arguments)" % i, mine, want)
+    # A monitor can still PING, not touch keys; RESET ends the feed.
+    ctx.eq("PING from the monitor", mon.command("PING").raw, b"+PONG\r\n")
+    own = _monitor_lines(mon, 1)
+    ctx.check(len(own) == 1 and own[0].endswith(b'"PING"'),
+              lambda: "the monitor's own PING in its feed: %r" % own)
+    rep = mon.command("GET", "mon:0")
+    ctx.check(isinstance(rep, resp.Reply) and rep.is_error() and b"keyspace" in rep.raw,
+              lambda: "GET from a monitor: %s" % reply_text(rep))
+    ctx.eq("RESET", mon.command("RESET").raw, b"+RESET\r\n")
+    clients[0].command("SET", "mon:after", "1")
+    ctx.check(not _monitor_lines(mon, 1, 0.3), "a feed line after RESET")

@@ -6,6 +6,7 @@
 #include "client_pause.hpp"
 #include "command.hpp"
 #include "config.hpp"
+#include "monitor.hpp"
 #include "shard.hpp"
 #include "stats.hpp"
 
@@ -89,6 +90,8 @@ public:
     // Counters for INFO (any thread).
     std::atomic<std::uint64_t> total_connections{0};
     std::atomic<std::uint64_t> connected_clients{0};
+    /// The clients in MONITOR mode (any thread).
+    monitor_list& monitors() noexcept { return monitors_; }
     std::atomic<std::uint64_t> rejected_connections{0};
     std::atomic<std::uint64_t> blocked_clients{0}; // blocking pops and paused clients
     // Blocking pops that have a timeout.
@@ -103,6 +106,7 @@ private:
     std::atomic<std::uint64_t> last_client_id_{0};
     std::atomic<std::uint64_t> last_operation_id_{0};
     client_pause pause_;
+    monitor_list monitors_;
 
     stats_totals raw_totals() const;
     name_registry stat_names_{max_stat_names};

@@ -140,7 +140,9 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
             session& s;
             bool top;
             std::size_t mark;
+            const parsed_command* feed = nullptr; // MONITOR: the command ran (not refused)
             ~command_end() {
+                if (feed) s.feed_monitors(*feed);
                 if (!top) return;
                 s.running_ = nullptr;
                 if (s.replies_dropped() && s.out_bytes_.size() > mark) s.out_bytes_.resize(mark);
@@ -177,6 +179,21 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
             ++i;
             continue;
         }
+        if (monitoring_ && c.spec->flags & (cmd_readonly | cmd_write)) {
+            out_.error("ERR Replica can't interact with the keyspace");
+            ++i;
+            continue;
+        }
+        // Monitors see every command that runs, after it ran (SELECT shows its new database),
+        // but no admin command, as in Redis.
+        if (srv_.monitors().active() && !(c.spec->flags & cmd_admin)) end_of_command.feed = &c;
+        if (c.spec->name == "monitor") {
+            if (!monitoring_) srv_.monitors().add(client_.id, conn_.shared_from_this());
+            monitoring_ = true;
+            out_.ok();
+            ++i;
+            continue;
+        }
         if (c.spec->name == "ping" && subscribed() && client_.protocol == 2) {
             auto args = args_of(c);
             out_.array(2); // RESP2 subscribers get PING's answer in message form
@@ -192,6 +209,8 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
             unwatch();
             if (subscribed()) co_await unsubscribe_all_silently();
             reply_off_ = reply_skip_ = reply_skip_next_ = false;
+            if (monitoring_) srv_.monitors().remove(client_.id);
+            monitoring_ = false;
         }
         // The commands the session runs itself, as coroutines on this loop, are counted
         // here (the others in execute).
@@ -251,10 +270,10 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
         }
         // A run of commands for the same shard (another one, or this one while a
         // multi-shard operation holds it): one hop for all of them. Connection commands
-        // (SELECT) have target_here, so they end a run. While a pause may hold commands, or
-        // the next reply is skipped, each command goes on its own.
+        // (SELECT) have target_here, so they end a run. While a pause may hold commands, the
+        // next reply is skipped, or monitors watch, each command goes on its own.
         std::size_t end = i + 1;
-        if (!reply_skip_ && !srv_.pause().engaged())
+        if (!reply_skip_ && !srv_.pause().engaged() && !srv_.monitors().active())
             while (end < batch.size() && batch[end].target == c.target) ++end;
         shard& s = srv_.shard_at(c.target);
         auto work = [&, i, end] {

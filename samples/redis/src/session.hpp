@@ -78,6 +78,7 @@ public:
     /// Takes this session off its shard's list; once run() is over (on this loop). Not in
     /// the destructor: a coroutine frame destroyed at exit may outlive the server.
     void leave_registry() {
+        if (monitoring_) srv_.monitors().remove(client_.id);
         auto& listed = srv_.shard_at(here_).sessions;
         listed[slot_] = listed.back();
         listed[slot_]->slot_ = slot_;
@@ -352,7 +353,9 @@ private:
     bool reply_skip_next_ = false;                     // CLIENT REPLY SKIP: the next one
     bool no_evict_ = false;                            // CLIENT NO-EVICT ON (flag only)
     std::string peer_;                                 // see peer()
-    std::chrono::steady_clock::duration waited_{};     // a blocking command's wait, not its work
+    bool monitoring_ = false; // MONITOR: every command of every client is sent here
+    void feed_monitors(const parsed_command& c);
+    std::chrono::steady_clock::duration waited_{}; // a blocking command's wait, not its work
 };
 
 } // namespace corio_redis::detail

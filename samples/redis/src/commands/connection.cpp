@@ -184,6 +184,7 @@ void register_connection_commands(command_table& t) {
     t.emplace("discard", command_spec{"discard", 1, tx, 0, 0, 0, none});
     t.emplace("watch", command_spec{"watch", -2, tx, 1, -1, 1, none});
     t.emplace("unwatch", command_spec{"unwatch", 1, tx, 0, 0, 0, none});
+    t.emplace("monitor", command_spec{"monitor", 1, cmd_connection | cmd_admin, 0, 0, 0, none});
     constexpr std::uint32_t ps = cmd_pubsub | cmd_connection;
     t.emplace("subscribe", command_spec{"subscribe", -2, ps, 0, 0, 0, none});
     t.emplace("unsubscribe", command_spec{"unsubscribe", -1, ps, 0, 0, 0, none});

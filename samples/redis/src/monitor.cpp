@@ -1,0 +1,100 @@
+// MONITOR's feed; see monitor.hpp.
+#include "monitor.hpp"
+
+#include "command.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <fmt/format.h>
+
+namespace corio_redis {
+
+void monitor_list::add(std::uint64_t id, std::shared_ptr<corio::connection> conn) {
+    std::lock_guard lock(mutex_);
+    for (auto& [mid, c] : clients_)
+        if (mid == id) return;
+    clients_.emplace_back(id, std::move(conn));
+    count_.store(clients_.size(), std::memory_order_relaxed);
+}
+
+void monitor_list::remove(std::uint64_t id) {
+    std::lock_guard lock(mutex_);
+    std::erase_if(clients_, [id](const auto& m) { return m.first == id; });
+    count_.store(clients_.size(), std::memory_order_relaxed);
+}
+
+void monitor_list::send(const std::string& line) {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, conn] : clients_) conn->async_write(line);
+}
+
+namespace {
+
+// Redis's quoting of a value for humans: printable bytes as they are, the usual escapes,
+// and \xhh for the rest.
+void append_quoted(std::string& out, std::string_view s) {
+    out += '"';
+    for (unsigned char ch : s) {
+        switch (ch) {
+        case '\\':
+            out += "\\\\";
+            break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        case '\a':
+            out += "\\a";
+            break;
+        case '\b':
+            out += "\\b";
+            break;
+        default:
+            if (ch >= 0x20 && ch < 0x7f)
+                out += static_cast<char>(ch);
+            else
+                out += fmt::format("\\x{:02x}", ch);
+        }
+    }
+    out += '"';
+}
+
+} // namespace
+
+std::string monitor_line(std::size_t db, std::string_view address, const std::string_view* args,
+                         std::size_t count) {
+    using namespace std::chrono;
+    auto us = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+    std::string out = fmt::format("+{}.{:06} [{} {}]", us / 1000000, us % 1000000, db, address);
+    // Credentials never reach a monitor: every argument of AUTH, and HELLO's after AUTH.
+    const bool auth = count > 0 && iequals(args[0], "auth");
+    std::size_t redact_from = auth ? 1 : count, redact_to = count;
+    if (count > 0 && iequals(args[0], "hello")) {
+        for (std::size_t i = 1; i + 2 < count; ++i) {
+            if (iequals(args[i], "auth")) {
+                redact_from = i + 1;
+                redact_to = std::min(count, i + 3);
+                break;
+            }
+        }
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+        out += ' ';
+        if (i >= redact_from && i < redact_to)
+            out += "\"(redacted)\"";
+        else
+            append_quoted(out, args[i]);
+    }
+    out += "\r\n";
+    return out;
+}
+
+} // namespace corio_redis
