@@ -102,11 +102,30 @@ run_redis_clients() {
   fi
 }
 
+# run_command_docs DIR: COMMAND's introspection (INFO, DOCS, LIST, COUNT, GETKEYS, redis-cli's
+# view of DOCS) of DIR's corio-redis against redis-server's (tests/redis/command_docs_test.py).
+run_command_docs() {
+  local out line
+  echo "== COMMAND docs tests against $1/samples/redis/corio-redis"
+  out=$(timeout 400 /usr/bin/python3 tests/redis/command_docs_test.py \
+    --corio-bin "$PWD/$1/samples/redis/corio-redis" 2>&1)
+  echo "$out" | grep -vE '^PASS ' | tail -n 40
+  line=$(echo "$out" | grep -E '^command-docs: [0-9]+ passed, [0-9]+ failed' | tail -1)
+  if [[ -n $line ]]; then
+    passed=$((passed + $(echo "$line" | sed -E 's/command-docs: ([0-9]+) passed.*/\1/')))
+    failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
+  else
+    echo "!! COMMAND docs tests ended without a summary"
+    failed=$((failed + 1))
+  fi
+}
+
 if build build --buildtype=release; then
   run_suite build
   run_consumer build
   run_redis_diff build
   run_redis_clients build
+  run_command_docs build
 else
   echo "!! release build failed"; failed=$((failed + 1))
 fi

@@ -159,8 +159,9 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
             ++i;
             continue;
         }
-        if (multi_.active && c.spec && c.spec->name == "exec" && !arity_ok(*c.spec, c.arg_count)) {
-            // Redis: a malformed EXEC discards the transaction, saying why.
+        if (c.spec && c.spec->name == "exec" && !arity_ok(*c.spec, c.arg_count)) {
+            // Redis: a malformed EXEC discards the transaction, saying why (EXECABORT even
+            // outside MULTI, where it still drops the WATCHes).
             multi_ = {};
             unwatch();
             const std::size_t mark = out_bytes_.size();

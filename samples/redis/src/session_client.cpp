@@ -58,7 +58,8 @@ constexpr std::string_view client_subs[] = {"getname", "help",     "id",     "in
                                             "list",    "no-evict", "pause",  "reply", "setinfo",
                                             "setname", "unblock",  "unpause"};
 constexpr std::string_view config_subs[] = {"get", "resetstat", "set"};
-constexpr std::string_view command_subs[] = {"count", "docs", "info", "list"};
+constexpr std::string_view command_subs[] = {"count", "docs", "getkeys", "getkeysandflags",
+                                             "help",  "info", "list"};
 constexpr std::string_view pubsub_subs[] = {"channels", "numpat", "numsub"};
 
 template <std::size_t N>

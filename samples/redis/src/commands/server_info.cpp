@@ -1,8 +1,9 @@
 // Server commands: TIME, INFO (Redis's sections and field names, the ones corio knows;
-// info_sections.cpp has several), CONFIG GET/SET/RESETSTAT/REWRITE, COMMAND COUNT/LIST/INFO
-// (enough for clients' command tables), and SHUTDOWN.
+// info_sections.cpp has several), CONFIG GET/SET/RESETSTAT/REWRITE and SHUTDOWN; COMMAND is
+// in command_info.cpp.
 #include "../process_info.hpp"
 #include "../server.hpp"
+#include "command_info.hpp"
 #include "info_sections.hpp"
 
 #include <unistd.h>
@@ -158,54 +159,6 @@ void config_cmd(command_context& c) {
     if (sub == "get" || sub == "set" || sub == "resetstat" || sub == "rewrite")
         return reply_wrong_arity(c.out, "config|" + sub);
     c.out.error("ERR unknown subcommand '" + std::string(c.args[1]) + "'. Try CONFIG HELP.");
-}
-
-void command_cmd(command_context& c) {
-    const auto& table = c.srv.commands();
-    std::string sub = c.args.size() > 1 ? lower(c.args[1]) : "";
-    if (sub == "count" && c.args.size() == 2)
-        return c.out.integer(static_cast<long long>(table.size()));
-    if (sub == "list" && c.args.size() == 2) {
-        c.out.array(table.size());
-        for (auto& [name, spec] : table) c.out.bulk(name);
-        return;
-    }
-    auto describe = [&](const command_spec& s) {
-        c.out.array(6);
-        c.out.bulk(s.name);
-        c.out.integer(s.arity);
-        std::vector<std::string_view> flags;
-        if (s.flags & cmd_write) flags.push_back("write");
-        if (s.flags & cmd_readonly) flags.push_back("readonly");
-        if (s.flags & cmd_fast) flags.push_back("fast");
-        if (s.flags & cmd_noauth) flags.push_back("no_auth");
-        c.out.set(flags.size());
-        for (auto f : flags) c.out.simple(f);
-        c.out.integer(s.first_key);
-        c.out.integer(s.last_key);
-        c.out.integer(s.key_step);
-    };
-    if (sub.empty()) {
-        c.out.array(table.size());
-        for (auto& [name, spec] : table) describe(spec);
-        return;
-    }
-    if (sub == "info") {
-        c.out.array(c.args.size() - 2);
-        for (std::size_t i = 2; i < c.args.size(); ++i) {
-            const command_spec* s = c.srv.lookup(c.args[i]);
-            if (s)
-                describe(*s);
-            else
-                c.out.null_array();
-        }
-        return;
-    }
-    if (sub == "docs") { // no docs yet: an empty map, which clients accept
-        c.out.map(0);
-        return;
-    }
-    c.out.error("ERR unknown subcommand '" + std::string(c.args[1]) + "'. Try COMMAND HELP.");
 }
 
 void shutdown(command_context& c) {
