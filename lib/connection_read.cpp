@@ -41,6 +41,7 @@ constexpr bool watch_when_quiet = true;
 // Reads until the socket would block or the free space is full. False on EOF or error.
 bool connection::read_nonblocking() {
     watch_fired_ = false;
+    inbound_.rewind(); // a pipelined batch's unconsumed rest goes to the front: no wrap
     for (;;) {
         auto spans = inbound_.writable();
         std::array<iovec, 2> iov{

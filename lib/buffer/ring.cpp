@@ -82,11 +82,38 @@ std::array<std::string_view, 2> ring::readable() const noexcept {
 std::string_view ring::linearize() noexcept {
     if (size_ == 0) return {};
     if (head_ + size_ > capacity_) {
-        // Wrapped: rotating the whole array brings head to 0 and keeps the data in order.
-        std::rotate(data_, data_ + head_, data_ + capacity_);
+        // Wrapped: the piece at the end (a bytes from head) and the one at the start (b
+        // bytes) swap places through a copy of the smaller one, so the data moves once:
+        // std::rotate over the whole array cost a quarter of corio-redis's CPU at 1 KiB
+        // pipelined SETs.
+        const std::size_t a = capacity_ - head_, b = size_ - a;
+        constexpr std::size_t stack_copy = 8192;
+        char spare[stack_copy];
+        if (b <= a && b <= stack_copy) {
+            std::memcpy(spare, data_, b);
+            std::memmove(data_, data_ + head_, a);
+            std::memcpy(data_ + a, spare, b);
+        } else if (a < b && a <= stack_copy) {
+            std::memcpy(spare, data_ + head_, a);
+            std::memmove(data_ + a, data_, b);
+            std::memcpy(data_, spare, a);
+        } else {
+            std::rotate(data_, data_ + head_, data_ + capacity_); // both pieces large: rare
+        }
         head_ = 0;
     }
     return std::string_view(data_ + head_, size_);
+}
+
+void ring::rewind() noexcept {
+    if (size_ == 0) {
+        head_ = 0;
+        return;
+    }
+    if (head_ + size_ >= capacity_) return; // wrapped, or no room after it: nothing to gain
+    if (capacity_ - (head_ + size_) >= head_) return; // more room after the data than before
+    std::memmove(data_, data_ + head_, size_);
+    head_ = 0;
 }
 
 std::size_t ring::copy_out(char* dst, std::size_t n) const noexcept {

@@ -190,6 +190,62 @@ TEST_CASE("ring: linearize") {
     }
 }
 
+TEST_CASE("ring: linearize moves wrapped data of every split, large ones too") {
+    // Every way of splitting the data between the array's end and its start, in a small ring
+    // and in one whose pieces are larger than linearize's stack copy.
+    for (std::size_t capacity : {std::size_t{64}, std::size_t{1} << 16}) {
+        block_pool pool(capacity);
+        for (std::size_t size : {capacity / 2, capacity - 1, capacity}) {
+            for (std::size_t head : {std::size_t{1}, capacity / 4, capacity / 2, capacity - 1}) {
+                if (head + size <= capacity) continue; // only wrapped layouts
+                // head filler bytes, then the data up to the array's end, then the filler
+                // consumed and the rest of the data written at the array's start.
+                ring r(&pool);
+                const std::string data = pattern(size, 7);
+                REQUIRE(r.write(pattern(head)));
+                REQUIRE(r.write(data.substr(0, capacity - head)));
+                r.consume(head);
+                REQUIRE(r.write(data.substr(capacity - head)));
+                CAPTURE(capacity);
+                CAPTURE(size);
+                CAPTURE(head);
+                REQUIRE(r.readable()[0].size() == capacity - head); // really wrapped
+                REQUIRE(r.readable()[1].size() == size - (capacity - head));
+                CHECK(r.linearize() == data);
+                CHECK(r.readable()[1].empty());
+            }
+        }
+    }
+}
+
+TEST_CASE("ring: rewind moves a small rest to the front so the next write does not wrap") {
+    block_pool pool(64);
+    ring r(&pool);
+    REQUIRE(r.write(pattern(60)));
+    r.consume(50); // 10 bytes left at 50..59: 4 free after them, 50 before
+    r.rewind();
+    CHECK(r.front() == pattern(60).substr(50));
+    REQUIRE(r.write(pattern(30, 9)));
+    CHECK(r.readable()[1].empty()); // written contiguously
+    CHECK(r.linearize() == pattern(60).substr(50) + pattern(30, 9));
+    // More room after the data than before it: nothing moves.
+    ring q(&pool);
+    REQUIRE(q.write(pattern(20)));
+    q.consume(5);
+    const char* before = q.front().data();
+    q.rewind();
+    CHECK(q.front().data() == before);
+    // Wrapped data is left to linearize; an empty ring rewinds to its start.
+    ring w(&pool);
+    const std::string expected = make_wrapped(w);
+    w.rewind();
+    CHECK(copied(w) == expected);
+    w.consume(w.size());
+    w.rewind();
+    REQUIRE(w.write("abc"));
+    CHECK(w.front() == "abc");
+}
+
 TEST_CASE("ring: writable and commit") {
     block_pool pool(64);
 

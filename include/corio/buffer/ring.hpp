@@ -55,6 +55,12 @@ public:
     std::string_view front() const noexcept { return readable()[0]; }
     /// Makes the data contiguous (moving it in place if it wraps) and returns it.
     std::string_view linearize() noexcept;
+    /// Before a read into writable(): moves unwrapped data to the front of the array when
+    /// there is more free space before it than after it, so that what comes next is written
+    /// contiguously and a later linearize() moves nothing. It moves size() bytes (a reader's
+    /// unconsumed rest, usually small) instead of letting the next write wrap. Invalidates
+    /// views as a write does.
+    void rewind() noexcept;
     /// Copies up to n bytes of data to dst without consuming; returns the count.
     std::size_t copy_out(char* dst, std::size_t n) const noexcept;
     /// Fills up to max iovecs with the data; returns how many.
