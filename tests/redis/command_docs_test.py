@@ -254,7 +254,10 @@ GETKEYS_SAMPLES = [
     ["PING", "x"], ["PING"], ["CLIENT", "LIST"], ["CLIENT", "list", "x", "y"], ["CLIENT", "NOSUCH"],
     ["CLIENT"], ["CONFIG", "GET", "x"], ["PUBLISH", "c", "m"], ["SUBSCRIBE", "c"],
     ["nosuch", "a"], ["client|list", "x"], ["get|x", "k"], ["KEYS", "*"], ["SCAN", "0"],
-    ["COMMAND", "INFO", "get"],
+    ["COMMAND", "INFO", "get"], ["OBJECT", "ENCODING", "k"], ["OBJECT", "freq", "k", "x"],
+    ["OBJECT", "HELP"], ["OBJECT", "NOSUCH", "k"], ["MEMORY", "USAGE", "k", "SAMPLES", "5"],
+    ["MEMORY", "USAGE"], ["DEBUG", "OBJECT", "k"], ["SWAPDB", "0", "1"], ["FUNCTION", "LIST"],
+    ["SLOWLOG", "GET", "1"], ["CONFIG", "REWRITE"],
 ]
 
 

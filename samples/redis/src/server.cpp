@@ -58,7 +58,7 @@ server::server(corio::engine& engine, config& cfg)
     // where they do not and stop.
     if (auto problems = command_docs_problems(commands_); !problems.empty()) {
         for (const auto& p : problems) std::fprintf(stderr, "command docs: %s\n", p.c_str());
-        // Not fatal until the introspection commands (OBJECT, MEMORY, DEBUG...) have theirs.
+        std::abort();
     }
 #endif
 }

@@ -57,10 +57,18 @@ void reply_unknown_type(resp::reply& out, std::string_view name) {
 constexpr std::string_view client_subs[] = {"getname", "help",     "id",     "info",  "kill",
                                             "list",    "no-evict", "pause",  "reply", "setinfo",
                                             "setname", "unblock",  "unpause"};
-constexpr std::string_view config_subs[] = {"get", "resetstat", "set"};
+constexpr std::string_view config_subs[] = {"get", "resetstat", "rewrite", "set"};
 constexpr std::string_view command_subs[] = {"count", "docs", "getkeys", "getkeysandflags",
                                              "help",  "info", "list"};
 constexpr std::string_view pubsub_subs[] = {"channels", "numpat", "numsub"};
+constexpr std::string_view object_subs[] = {"encoding", "freq", "help", "idletime", "refcount"};
+constexpr std::string_view memory_subs[] = {"doctor", "help",  "malloc-stats",
+                                            "purge",  "stats", "usage"};
+constexpr std::string_view function_subs[] = {"delete", "dump", "flush",   "help", "kill",
+                                              "list",   "load", "restore", "stats"};
+constexpr std::string_view slowlog_subs[] = {"get", "help", "len", "reset"};
+constexpr std::string_view latency_subs[] = {"doctor",  "graph",  "help", "histogram",
+                                             "history", "latest", "reset"};
 
 template <std::size_t N>
 std::string_view find_in(const std::string_view (&names)[N], std::string_view sub) {
@@ -76,6 +84,11 @@ std::string_view known_subcommand(std::string_view command, std::string_view sub
     if (command == "config") return find_in(config_subs, sub);
     if (command == "command") return find_in(command_subs, sub);
     if (command == "pubsub") return find_in(pubsub_subs, sub);
+    if (command == "object") return find_in(object_subs, sub);
+    if (command == "memory") return find_in(memory_subs, sub);
+    if (command == "function") return find_in(function_subs, sub);
+    if (command == "slowlog") return find_in(slowlog_subs, sub);
+    if (command == "latency") return find_in(latency_subs, sub);
     return {};
 }
 

@@ -57,6 +57,14 @@ constexpr command_doc config_subcommands[] = {
      .since = "2.0.0",
      .group = "server",
      .complexity = "O(1)"},
+    {.name = "config|rewrite",
+     .arity = 2,
+     .flags = c_admin | c_noscript | c_loading | c_stale,
+     .acl = acl_admin | acl_slow | acl_dangerous,
+     .summary = "Saves the current settings into the file the server was started with.",
+     .since = "2.8.0",
+     .group = "server",
+     .complexity = "O(1)"},
     {.name = "config|set",
      .arity = -4,
      .flags = c_admin | c_noscript | c_loading | c_stale,
@@ -202,6 +210,11 @@ constexpr arg flushall_args[] = {
     oneof("async", flushall_async).opt(),
 };
 
+constexpr arg swapdb_args[] = {
+    integer("index1"),
+    integer("index2"),
+};
+
 constexpr command_doc table[] = {
     {.name = "time",
      .arity = 1,
@@ -283,6 +296,23 @@ constexpr command_doc table[] = {
      .complexity = "O(N), N the keys in all databases",
      .history = flushall_history,
      .args = flushall_args},
+    {.name = "swapdb",
+     .arity = 3,
+     .flags = c_write | c_fast,
+     .acl = acl_keyspace | acl_write | acl_fast | acl_dangerous,
+     .summary = "Makes two database numbers trade their keys.",
+     .since = "4.0.0",
+     .group = "server",
+     .complexity = "O(N), N the clients watching or blocked on keys of either database",
+     .args = swapdb_args},
+    {.name = "monitor",
+     .arity = 1,
+     .flags = c_admin | c_noscript | c_loading | c_stale,
+     .acl = acl_admin | acl_slow | acl_dangerous,
+     .summary = "Streams every command the server runs to this connection.",
+     .since = "1.0.0",
+     .group = "server",
+     .complexity = {}}, // Redis gives no complexity
 };
 
 } // namespace
