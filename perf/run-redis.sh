@@ -3,7 +3,8 @@
 # core against each server pinned to the other, interleaved rounds, medians. Reports
 # requests/s and server CPU per request (utime+stime from /proc over the run) for SET, GET,
 # INCR, LPUSH, LPOP, SADD, HSET and MSET (10 keys), pipelined and not, small and 1 KiB values;
-# corio-redis with 2 loops against 1; and RSS per key after loading small string keys.
+# corio-redis with 2 loops against 1; MSET with its keys on one shard or on both (the cost
+# of a cross-shard operation); and RSS per key after loading small string keys.
 #
 # Environment:
 #   BUILD      meson build dir with samples/redis/corio-redis (default ../build)
@@ -13,6 +14,7 @@
 #   PIPELINES  default "1 16"     SIZES  default "3 1024"
 #   KEYS       keys for the memory test (default 1000000; 0 skips)
 #   SERVER_CPU / LOAD_CPU  cores (default 0 and 1)
+#   MSET_CROSS 1 (default) measures MSET with keys on one shard against keys on both; 0 skips
 # Writes perf/out/redis-results.csv and prints markdown tables.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -24,6 +26,7 @@ TESTS=${TESTS:-set,get,incr,lpush,lpop,sadd,hset,mset}
 PIPELINES=${PIPELINES:-1 16}
 SIZES=${SIZES:-3 1024}
 KEYS=${KEYS:-1000000}
+MSET_CROSS=${MSET_CROSS:-1}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 OUT=$ROOT/perf/out
@@ -144,6 +147,58 @@ awk -F, '
               p[1], p[2], p[3], rr, cr, (rr ? cr / rr : 0), rc, cc, (rc ? cc / rc : 0), c2,
               (cr ? c2 / cr : 0) } }' "$OUT/redis-results.csv" | sort
 
+# Cross-shard cost: MSET of 10 keys. With random keys (no two clients on the same keys): on
+# 1 loop every MSET is single-shard, on 2 loops nearly every one spans both shards (a
+# multi-shard operation: key locks on both, two hops). With 10 fixed keys that every client
+# writes: on one shard (no locks), or spread over both (every MSET waits for the previous
+# one's locks: the worst case). Interleaved rounds, medians.
+if ((MSET_CROSS)); then
+    same=$(python3 "$HERE/redis_shard_keys.py" --shards 2 --count 10 --mode same)
+    spread=$(python3 "$HERE/redis_shard_keys.py" --shards 2 --count 10 --mode spread)
+    random_keys=$(for i in 0 1 2 3 4 5 6 7 8 9; do printf 'mset%d:__rand_int__ ' "$i"; done)
+    mset_args() { local k; for k in $1; do printf '%s v ' "$k"; done; }
+    MRAW=$OUT/redis-mset-raw.csv
+    : >"$MRAW"
+    for ((round = 1; round <= REPEAT; round++)); do
+        for variant in corio1:random corio2:random corio2:same corio2:spread; do
+            server=${variant%%:*}
+            case ${variant#*:} in
+                random) keys=$random_keys ;;
+                same) keys=$same ;;
+                spread) keys=$spread ;;
+            esac
+            start "$server"
+            before=$(cpu_ticks "$SERVER_PID")
+            # shellcheck disable=SC2046
+            rps=$(taskset -c "$LOAD_CPU" redis-benchmark -p "$PORT" -c 50 -n "$REQUESTS" \
+                      -r 1000000 --csv MSET $(mset_args "$keys") 2>/dev/null |
+                      awk -F'"' 'NR > 1 && $2 != "" { print $4; exit }')
+            after=$(cpu_ticks "$SERVER_PID")
+            stop
+            awk -v v="$variant" -v r="$rps" -v c=$(((after - before) * TICK_US)) -v n="$REQUESTS" \
+                'BEGIN { printf "%s,%.0f,%.3f\n", v, r, c / n }' >>"$MRAW"
+            log "[mset $variant] $rps req/s"
+        done
+    done
+    echo
+    echo "MSET of 10 keys (redis-benchmark -c 50 -P 1): random keys, or 10 fixed keys on one shard"
+    echo "or on both:"
+    echo
+    echo "| server | keys | req/s | µs CPU/req |"
+    echo "|---|---|---:|---:|"
+    sort "$MRAW" | awk -F, '
+        { rps[$1] = rps[$1] " " $2; cpu[$1] = cpu[$1] " " $3 }
+        function med(list,   a, n, i, j, t) {
+            n = split(list, a, " ");
+            for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+            return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+        END { name["random"] = "random"; name["same"] = "10 fixed, one shard";
+              name["spread"] = "10 fixed, both shards (contended)";
+              for (k in rps) { split(k, p, ":");
+                printf "| %s | %s | %.0f | %.3f |\n", p[1] == "corio1" ? "corio 1 loop" : "corio 2 loops",
+                  name[p[2]], med(rps[k]), med(cpu[k]) } }' | sort
+fi
+
 # Memory: RSS per key after loading KEYS small string keys with redis-cli --pipe.
 if ((KEYS > 0)); then
     echo
@@ -162,4 +217,9 @@ if ((KEYS > 0)); then
         echo "| $server | $before | $after | $(((after - before) * 1024 / KEYS)) |"
         stop
     done
+fi
+
+# Charts of the ratios (perf/chart-redis.sh), when gnuplot is there.
+if command -v gnuplot >/dev/null; then
+    bash "$HERE/chart-redis.sh" "$OUT/redis-results.csv" "$OUT/redis-ratios.png" || true
 fi
