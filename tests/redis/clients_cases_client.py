@@ -234,7 +234,7 @@ def t_client_kill(ctx):
     rep = me.command("CLIENT", "KILL", "ID", str(myid), "SKIPME", "no")
     ctx.check(isinstance(rep, resp.Reply) and rep.raw == b":1\r\n", "CLIENT KILL ID of itself SKIPME no: %s" % reply_text(rep))
     ctx.check(me.read_reply(2.0) is resp.EOF, "a client that killed itself stayed open")
-    ok = ctx.wait_until(lambda: ctx.info_int("connected_clients") <= base_c + 1, 3.0, 0.05)
+    ok = ctx.wait_until(lambda: ctx.info_int("connected_clients") <= base_c + 1, 10.0, 0.05)
     ctx.check(ok, "connected_clients %d after the kills, want at most %d"
               % (ctx.info_int("connected_clients"), base_c + 1))
     ctx.check(ctx.server.ping_ok(2.0), "no PONG after the kills")

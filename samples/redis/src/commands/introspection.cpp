@@ -428,7 +428,8 @@ bool debug_has_keys(std::span<const std::string_view> args) {
 }
 
 void debug_cmd(command_context& c) {
-    const std::string& gate = *c.srv.cfg().get("enable-debug-command");
+    // A copy: get() returns the value by value (CONFIG SET may run on another loop).
+    const std::string gate = c.srv.cfg().get("enable-debug-command").value_or("no");
     if (gate == "no" || (gate == "local" && !c.client.local_peer))
         return c.out.error("ERR DEBUG command not allowed. If the enable-debug-command option is "
                            "set to \"local\", you can run it from a local connection, otherwise "
