@@ -1,6 +1,7 @@
 // The server's shared state; see server.hpp.
 #include "server.hpp"
 
+#include "command_clock.hpp"
 #include "commands/command_info.hpp"
 #include "notify.hpp"
 #include "process_info.hpp"
@@ -20,6 +21,7 @@ std::int64_t unix_ms() noexcept {
 
 server::server(corio::engine& engine, config& cfg)
     : started_unix_ms(unix_ms()), engine_(engine), cfg_(cfg) {
+    command_clock::calibrate();
     for (std::size_t i = 0; i < engine.loop_count(); ++i) {
         shards_.push_back(std::make_unique<shard>(i, engine.get_loop(i), cfg.databases()));
         stats_.push_back(std::make_unique<loop_stats>());

@@ -6,6 +6,7 @@
 // UNBLOCK: session_client.cpp; PAUSE, UNPAUSE and REPLY: session_pause.cpp).
 #pragma once
 
+#include "command_clock.hpp"
 #include "hop.hpp"
 #include "resp/request_parser.hpp"
 #include "server.hpp"
@@ -254,7 +255,7 @@ private:
 
     // ---- statistics: INFO commandstats/errorstats, SLOWLOG, LATENCY (session_stats.cpp) --
     struct run_clock {
-        std::chrono::steady_clock::time_point start{};
+        command_clock::ticks start = 0;
         bool on = false;
     };
     // Commands are timed only while the slowlog or the latency monitor is on.
@@ -262,7 +263,7 @@ private:
         run_clock c;
         if (srv_.cfg().timing_wanted()) {
             c.on = true;
-            c.start = std::chrono::steady_clock::now();
+            c.start = command_clock::now();
         }
         return c;
     }

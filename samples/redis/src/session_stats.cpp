@@ -90,7 +90,7 @@ void session::account(const command_spec& spec, std::span<const std::string_view
                       std::size_t loop, std::size_t mark, run_clock clock) {
     std::int64_t usec = -1;
     if (clock.on) {
-        auto spent = std::chrono::steady_clock::now() - clock.start - waited_;
+        auto spent = command_clock::between(clock.start, command_clock::now()) - waited_;
         usec = std::max<std::int64_t>(
             0, std::chrono::duration_cast<std::chrono::microseconds>(spent).count());
     }
