@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <memory>
+#include <string>
 
 namespace corio_redis::detail {
 
@@ -24,15 +25,29 @@ struct shard_job final : shard_waiter {
         : s_(s), step_(step), home_(std::move(home)), handler_(std::move(handler)) {}
     void resume(std::unique_ptr<shard_waiter> self) override {
         if (!step_()) {
+            note_conflict();
             s_.waiters.push_back(std::move(self));
             return;
         }
         asio::post(home_, std::move(handler_));
     }
+    bool still_blocked(const shard& s) const override {
+        return s.conflict_holds(by_owner_, blocked_key_);
+    }
+    // What made the step fail (shard.hpp: conflict_owner, conflict_key). A step that failed
+    // for some other reason records neither and is always run again.
+    void note_conflict() {
+        by_owner_ = s_.conflict_owner;
+        blocked_key_ = s_.conflict_key;
+        s_.conflict_owner = false;
+        s_.conflict_key.clear();
+    }
     shard& s_;
     Step& step_;
     Executor home_;
     Handler handler_;
+    bool by_owner_ = false;
+    std::string blocked_key_;
 };
 
 // Runs step() on shard s's loop and resumes the calling coroutine on its own loop once step
@@ -56,7 +71,9 @@ corio::task<> run_on(shard& s, Step& step) {
                     asio::post(home, std::move(h));
                     return;
                 }
-                s.waiters.push_back(std::make_unique<job>(s, step, std::move(home), std::move(h)));
+                auto waiting = std::make_unique<job>(s, step, std::move(home), std::move(h));
+                waiting->note_conflict();
+                s.waiters.push_back(std::move(waiting));
             });
         },
         asio::use_awaitable);

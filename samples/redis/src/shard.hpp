@@ -47,6 +47,9 @@ struct recent_peak {
 struct shard_waiter {
     virtual ~shard_waiter() = default;
     virtual void resume(std::unique_ptr<shard_waiter> self) = 0;
+    /// True if what stopped it last time still holds (so running it again would fail):
+    /// a release then passes it over without running it.
+    virtual bool still_blocked(const struct shard&) const { return false; }
 };
 
 /// Set by any write to a key a client WATCHes; EXEC reads it (so it is atomic: the client
@@ -141,23 +144,46 @@ struct shard {
     std::unordered_map<std::string, std::uint64_t, db::string_hash, std::equal_to<>> key_locks;
     std::deque<std::unique_ptr<shard_waiter>> waiters;
 
+    // What made the last keys_free/all_free fail: the whole shard held (owner), or a key
+    // another operation holds (it names that key in key_locks, valid while it is held). A
+    // waiter remembers it so that a release that frees something else passes it over: with
+    // many operations queued on the same keys, re-running every one at every release cost
+    // more than the operations.
+    mutable bool conflict_owner = false;
+    mutable std::string conflict_key;
+
     /// May work of operation `tx` (0: a plain command) touching `keys` run now?
     template <class Keys>
     bool keys_free(const Keys& keys, std::uint64_t tx) const {
-        if (owner != 0 && owner != tx) return false;
+        if (owner != 0 && owner != tx) return refuse_for_owner();
         if (key_locks.empty()) return true;
         for (std::string_view k : keys) {
             auto it = key_locks.find(k);
-            if (it != key_locks.end() && it->second != tx) return false;
+            if (it != key_locks.end() && it->second != tx) return refuse_for_key(it->first);
         }
         return true;
     }
     /// May work of `tx` touching the whole keyspace (KEYS, FLUSHALL) run now?
     bool all_free(std::uint64_t tx) const {
-        if (owner != 0 && owner != tx) return false;
+        if (owner != 0 && owner != tx) return refuse_for_owner();
         for (const auto& [k, o] : key_locks)
-            if (o != tx) return false;
+            if (o != tx) return refuse_for_key(k);
         return true;
+    }
+    bool refuse_for_owner() const {
+        conflict_owner = true;
+        conflict_key.clear();
+        return false;
+    }
+    bool refuse_for_key(std::string_view key) const {
+        conflict_owner = false;
+        conflict_key.assign(key);
+        return false;
+    }
+    /// Does the conflict a waiter recorded (owner, key) still hold?
+    bool conflict_holds(bool by_owner, std::string_view key) const {
+        if (by_owner) return owner != 0;
+        return !key.empty() && key_locks.find(key) != key_locks.end();
     }
     /// Locks `keys` for `tx`, all or none; false if one is another operation's.
     template <class Keys>
@@ -179,6 +205,10 @@ struct shard {
         auto waiting = std::move(waiters);
         waiters.clear();
         for (auto& w : waiting) {
+            if (w->still_blocked(*this)) { // in order: it keeps its place in the queue
+                waiters.push_back(std::move(w));
+                continue;
+            }
             shard_waiter* raw = w.get();
             raw->resume(std::move(w));
         }
