@@ -391,3 +391,22 @@ def t_debug(ctx):
     ctx.eq("LATENCY RESET", c.command("LATENCY", "RESET").raw, b":1\r\n")
     ctx.eq("LATENCY LATEST after RESET", c.command("LATENCY", "LATEST").raw, b"*0\r\n")
     ctx.check(srv.ping_ok(2.0), "the DEBUG server stopped answering")
+
+
+@case("11f", "INFO server's corio_keys_per_loop adds up to DBSIZE over every database", timeout=30)
+def t_keys_per_loop(ctx):
+    c = ctx.raw()
+    for i in range(200):
+        c.command("SET", "kpl:%d" % i, "v")
+    c.command("SELECT", "3")
+    for i in range(50):
+        c.command("SET", "kpl3:%d" % i, "v")
+    c.command("SELECT", "0")
+    _, fields = _info_fields(ctx, c, "server")
+    if support.ARGS.reference:          # redis-server has no such field
+        ctx.check("corio_keys_per_loop" not in fields, "redis-server has corio_keys_per_loop")
+        return
+    per_loop = [int(x) for x in fields.get("corio_keys_per_loop", "").split(",") if x]
+    ctx.eq("loops listed", len(per_loop), support.ARGS.loops)
+    ctx.eq("keys in all loops", sum(per_loop), 250)
+    ctx.check(all(n > 0 for n in per_loop), lambda: "a loop with no keys: %r" % per_loop)

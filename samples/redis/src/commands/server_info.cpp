@@ -54,13 +54,21 @@ void info(command_context& c) {
         want("persistence") || want("stats") || want("commandstats") || want("errorstats");
     const stats_totals totals = counted ? srv.totals() : stats_totals{};
     if (want("server")) {
+        // corio's own: the keys each loop's shard holds (all databases), as counted at each
+        // database's last change, so that an uneven spread across loops shows.
+        std::string per_loop;
+        for (std::size_t i = 0; i < srv.shard_count(); ++i) {
+            std::size_t keys = 0;
+            for (const auto& d : srv.shard_at(i).dbs) keys += d.size_seen();
+            per_loop += fmt::format("{}{}", i ? "," : "", keys);
+        }
         text += fmt::format("# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\n"
                             "os:Linux\r\narch_bits:64\r\nmultiplexing_api:epoll\r\n"
                             "process_id:{}\r\ntcp_port:{}\r\nuptime_in_seconds:{}\r\n"
                             "uptime_in_days:{}\r\nhz:10\r\nexecutable:corio-redis\r\n"
-                            "config_file:{}\r\ncorio_loops:{}\r\n\r\n",
+                            "config_file:{}\r\ncorio_loops:{}\r\ncorio_keys_per_loop:{}\r\n\r\n",
                             ::getpid(), srv.cfg().port(), uptime, uptime / 86400,
-                            srv.cfg().config_file(), srv.shard_count());
+                            srv.cfg().config_file(), srv.shard_count(), per_loop);
     }
     if (want("clients")) {
         std::size_t max_in = 0, max_out = 0;
