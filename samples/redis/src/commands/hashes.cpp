@@ -8,6 +8,7 @@
 // rehashed between calls (the table is then laid out anew and fields may be missed or
 // repeated); fields added or removed during the scan may or may not be returned.
 #include "../server.hpp"
+#include "collection_random.hpp"
 #include "collection_scan.hpp"
 #include "encoding.hpp"
 
@@ -17,9 +18,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
-#include <random>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 namespace corio_redis {
@@ -32,11 +31,6 @@ using db::value_type;
 
 using field_ptr = const hash_type::value_type*;
 
-std::mt19937_64& rng() {
-    static thread_local std::mt19937_64 g{std::random_device{}()};
-    return g;
-}
-
 // The hash at key: null if absent; sets `wrong` if the key holds another type.
 entry* hash_entry(command_context& c, std::string_view key, bool& wrong) {
     entry* e = c.db().find(key, c.now_ms);
@@ -48,51 +42,6 @@ entry* hash_entry(command_context& c, std::string_view key, bool& wrong) {
 hash_type& hash_for_write(command_context& c, entry* e) {
     if (!e) e = &c.db().put(c.args[1], value::new_hash(), c.now_ms);
     return e->val.hash();
-}
-
-// A random field of a non-empty hash. Probes random buckets while the table is dense enough
-// for that to pay; otherwise (or if probing is unlucky) walks to a random position.
-field_ptr random_field(const hash_type& h) {
-    auto& g = rng();
-    const std::size_t buckets = h.bucket_count();
-    if (h.size() * 8 >= buckets) {
-        for (int tries = 0; tries < 64; ++tries) {
-            std::size_t b = g() % buckets;
-            std::size_t n = h.bucket_size(b);
-            if (n == 0) continue;
-            auto it = h.begin(b);
-            std::advance(it, static_cast<std::ptrdiff_t>(g() % n));
-            return &*it;
-        }
-    }
-    auto it = h.begin();
-    std::advance(it, static_cast<std::ptrdiff_t>(g() % h.size()));
-    return &*it;
-}
-
-// `count` distinct random fields of h (count < h.size()).
-std::vector<field_ptr> distinct_fields(const hash_type& h, std::size_t count) {
-    std::vector<field_ptr> out;
-    if (count * 3 > h.size()) {
-        // Many of them: shuffle the first `count` of all the fields into place.
-        out.reserve(h.size());
-        for (auto& kv : h) out.push_back(&kv);
-        auto& g = rng();
-        for (std::size_t i = 0; i < count; ++i) {
-            std::size_t j = i + static_cast<std::size_t>(g() % (out.size() - i));
-            std::swap(out[i], out[j]);
-        }
-        out.resize(count);
-        return out;
-    }
-    // Few of them: draw until enough distinct ones came up.
-    std::unordered_set<field_ptr> seen;
-    out.reserve(count);
-    while (out.size() < count) {
-        field_ptr p = random_field(h);
-        if (seen.insert(p).second) out.push_back(p);
-    }
-    return out;
 }
 
 // HSET key field value [field value ...], and HMSET (which replies +OK).
@@ -331,7 +280,7 @@ void hrandfield_count(command_context& c, long long l, bool withvalues) {
     };
     if (!unique || count == 1) {
         header(count);
-        for (std::size_t i = 0; i < count; ++i) emit(*random_field(h));
+        for (std::size_t i = 0; i < count; ++i) emit(*random_element(h));
         return;
     }
     if (count >= h.size()) {
@@ -339,7 +288,7 @@ void hrandfield_count(command_context& c, long long l, bool withvalues) {
         for (auto& kv : h) emit(kv);
         return;
     }
-    auto picked = distinct_fields(h, count);
+    auto picked = distinct_elements(h, count);
     header(picked.size());
     for (field_ptr p : picked) emit(*p);
 }
@@ -363,7 +312,7 @@ void hrandfield(command_context& c) {
     entry* e = hash_entry(c, c.args[1], wrong);
     if (wrong) return reply_wrong_type(c.out);
     if (!e) return c.out.null();
-    c.out.bulk(random_field(e->val.hash())->first);
+    c.out.bulk(random_element(e->val.hash())->first);
 }
 
 // HSCAN key cursor [MATCH pattern] [COUNT count]. See the top of the file for the cursor.

@@ -9,6 +9,7 @@
 // rehashed between calls (the table is then laid out anew and members may be missed or
 // repeated); members added or removed during the scan may or may not be returned.
 #include "../server.hpp"
+#include "collection_random.hpp"
 #include "collection_scan.hpp"
 #include "encoding.hpp"
 
@@ -17,9 +18,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <limits>
-#include <random>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 namespace corio_redis {
@@ -32,61 +31,11 @@ using db::value_type;
 
 using member_ptr = const std::string*;
 
-std::mt19937_64& rng() {
-    static thread_local std::mt19937_64 g{std::random_device{}()};
-    return g;
-}
-
 // The set at key: null if absent; sets `wrong` if the key holds another type.
 entry* set_entry(command_context& c, std::string_view key, bool& wrong) {
     entry* e = c.db().find(key, c.now_ms);
     wrong = e && e->val.type() != value_type::set;
     return wrong ? nullptr : e;
-}
-
-// A random member of a non-empty set. Probes random buckets while the table is dense enough
-// for that to pay; otherwise (or if probing is unlucky) walks to a random position.
-member_ptr random_member(const set_type& s) {
-    auto& g = rng();
-    const std::size_t buckets = s.bucket_count();
-    if (s.size() * 8 >= buckets) {
-        for (int tries = 0; tries < 64; ++tries) {
-            std::size_t b = g() % buckets;
-            std::size_t n = s.bucket_size(b);
-            if (n == 0) continue;
-            auto it = s.begin(b);
-            std::advance(it, static_cast<std::ptrdiff_t>(g() % n));
-            return &*it;
-        }
-    }
-    auto it = s.begin();
-    std::advance(it, static_cast<std::ptrdiff_t>(g() % s.size()));
-    return &*it;
-}
-
-// `count` distinct random members of s (count < s.size()).
-std::vector<member_ptr> distinct_members(const set_type& s, std::size_t count) {
-    std::vector<member_ptr> out;
-    if (count * 3 > s.size()) {
-        // Many of them: shuffle the first `count` of all the members into place.
-        out.reserve(s.size());
-        for (auto& m : s) out.push_back(&m);
-        auto& g = rng();
-        for (std::size_t i = 0; i < count; ++i) {
-            std::size_t j = i + static_cast<std::size_t>(g() % (out.size() - i));
-            std::swap(out[i], out[j]);
-        }
-        out.resize(count);
-        return out;
-    }
-    // Few of them: draw until enough distinct ones came up.
-    std::unordered_set<member_ptr> seen;
-    out.reserve(count);
-    while (out.size() < count) {
-        member_ptr p = random_member(s);
-        if (seen.insert(p).second) out.push_back(p);
-    }
-    return out;
 }
 
 // The sets at args[first, last): null for a missing key. False, with WRONGTYPE replied, if
@@ -258,7 +207,7 @@ void spop_count(command_context& c) {
         s.clear();
         return drop_if_empty(c, s);
     }
-    auto picked = distinct_members(s, count);
+    auto picked = distinct_elements(s, count);
     c.out.set(picked.size());
     for (member_ptr p : picked) {
         c.out.bulk(*p);
@@ -277,7 +226,7 @@ void spop(command_context& c) {
     if (wrong) return reply_wrong_type(c.out);
     if (!e) return c.out.null();
     auto& s = e->val.set();
-    auto node = s.extract(s.find(*random_member(s)));
+    auto node = s.extract(s.find(*random_element(s)));
     c.out.bulk(node.value());
     key_changed(c, notify_set, "spop", c.args[1]);
     drop_if_empty(c, s);
@@ -300,7 +249,7 @@ void srandmember_count(command_context& c) {
     const std::size_t count = static_cast<std::size_t>(unique ? l : -l);
     if (!unique || count == 1) {
         c.out.array(count);
-        for (std::size_t i = 0; i < count; ++i) c.out.bulk(*random_member(s));
+        for (std::size_t i = 0; i < count; ++i) c.out.bulk(*random_element(s));
         return;
     }
     if (count >= s.size()) {
@@ -308,7 +257,7 @@ void srandmember_count(command_context& c) {
         for (const std::string& m : s) c.out.bulk(m);
         return;
     }
-    auto picked = distinct_members(s, count);
+    auto picked = distinct_elements(s, count);
     c.out.array(picked.size());
     for (member_ptr p : picked) c.out.bulk(*p);
 }
@@ -320,7 +269,7 @@ void srandmember(command_context& c) {
     entry* e = set_entry(c, c.args[1], wrong);
     if (wrong) return reply_wrong_type(c.out);
     if (!e) return c.out.null();
-    c.out.bulk(*random_member(e->val.set()));
+    c.out.bulk(*random_element(e->val.set()));
 }
 
 void sinter(command_context& c) {
