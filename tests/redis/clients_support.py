@@ -24,11 +24,13 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import resp  # noqa: E402
+import servers  # noqa: E402
+from servers import (  # noqa: E402,F401
+    HOST, LIVE_LOCK, LIVE_SERVERS, _pdeathsig, free_port, stop_all_servers)
 
 import redis  # noqa: E402
 from redis.exceptions import WatchError, ResponseError  # noqa: E402
 
-HOST = "127.0.0.1"
 ARGS = None
 
 
@@ -41,19 +43,6 @@ def short(value, limit=300):
     if len(text) > limit:
         text = text[:limit] + "...(%d chars)" % len(text)
     return text
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def _pdeathsig():
-    try:
-        ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
 
 
 def rst_close(sock):
@@ -85,20 +74,13 @@ def reply_text(r):
 
 # ------------------------------------------------------------------------ servers
 
-LIVE_SERVERS = []
-LIVE_LOCK = threading.Lock()
+class Server(servers.Server):
+    """corio-redis (or, with --reference, redis-server) with this run's options."""
 
-
-class Server:
     def __init__(self, label, extra=(), workdir=None, password=None, conf=None):
-        self.label = label
-        self.password = password
+        super().__init__(label, workdir=workdir, password=password)
         self.conf = conf            # a config file, given first on the command line
         self.extra = list(extra)
-        self.workdir = workdir
-        self.proc = None
-        self.port = None
-        self.log_path = os.path.join(workdir, re.sub(r"\W", "_", label) + ".log")
 
     def argv(self, port):
         conf = [self.conf] if self.conf else []
@@ -107,69 +89,6 @@ class Server:
                                                  "--appendonly", "no"] + self.extra
         return [ARGS.corio_bin] + conf + ["--port", str(port), "--bind", HOST,
                                           "--loops", str(ARGS.loops)] + self.extra
-
-    def start(self, ready_timeout=10.0):
-        last = ""
-        for _ in range(3):
-            self.port = free_port()
-            argv = self.argv(self.port)
-            with open(self.log_path, "ab") as log:
-                log.write(("== %s\n" % " ".join(shlex.quote(a) for a in argv)).encode())
-                log.flush()
-                self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
-                                             stderr=subprocess.STDOUT, cwd=self.workdir,
-                                             start_new_session=True, preexec_fn=_pdeathsig)
-            with LIVE_LOCK:
-                LIVE_SERVERS.append(self)
-            deadline = time.monotonic() + ready_timeout
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    last = "exited with status %s" % self.proc.returncode
-                    break
-                if self.ping_ok(0.5, self.password):
-                    return self
-                time.sleep(0.05)
-            else:
-                last = "no PONG within %.0fs" % ready_timeout
-            self.stop()
-        raise RuntimeError("%s did not start: %s\n%s" % (self.label, last, self.log_tail()))
-
-    def ping_ok(self, timeout=2.0, password=None):
-        try:
-            c = resp.Connection(self.port, connect_timeout=timeout)
-        except OSError:
-            return False
-        try:
-            if password:
-                c.command("AUTH", password, timeout=timeout)
-            r = c.command("PING", timeout=timeout)
-            return isinstance(r, resp.Reply) and r.raw == b"+PONG\r\n"
-        finally:
-            c.close()
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self):
-        p = self.proc
-        if p is None:
-            return
-        if p.poll() is None:
-            try:
-                os.kill(p.pid, signal.SIGTERM)
-            except OSError:
-                pass
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                try:
-                    os.kill(p.pid, signal.SIGKILL)
-                except OSError:
-                    pass
-                p.wait(timeout=5)
-        with LIVE_LOCK:
-            if self in LIVE_SERVERS:
-                LIVE_SERVERS.remove(self)
 
     def rss_mb(self):
         try:
@@ -180,24 +99,6 @@ class Server:
         except (OSError, ValueError):
             pass
         return -1
-
-    def log_tail(self, n=15):
-        try:
-            with open(self.log_path, "rb") as f:
-                lines = f.read().decode("utf-8", "replace").splitlines()
-            return "\n".join("      | " + l for l in lines[-n:])
-        except OSError:
-            return ""
-
-
-def stop_all_servers():
-    with LIVE_LOCK:
-        servers = list(LIVE_SERVERS)
-    for s in servers:
-        try:
-            s.stop()
-        except Exception:
-            pass
 
 
 # ------------------------------------------------------------------------ test context

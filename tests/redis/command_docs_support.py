@@ -1,129 +1,17 @@
-"""Helpers for command_docs_test.py: the servers it starts (stopped by PID on every way out),
-RESP replies in a comparable form, and the normalisations that leave out free text (summaries,
-notes, complexity prose) and Redis's hash-table order.
-Standard library only (and resp.py next to this file).
+"""Helpers for command_docs_test.py: its two servers (servers.py: stopped by PID on every
+way out), RESP replies in a comparable form, and the normalisations that leave out free text
+(summaries, notes, complexity prose) and Redis's hash-table order.
+Standard library only (and resp.py and servers.py next to this file).
 """
 
-import ctypes
-import os
 import re
-import shlex
-import signal
-import socket
 import subprocess
-import threading
-import time
 
 import resp
-
-HOST = "127.0.0.1"
+from servers import HOST, Server, stop_all_servers as stop_all  # noqa: F401
 
 
 # ------------------------------------------------------------------------ servers
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def _pdeathsig():
-    try:
-        ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
-
-
-LIVE = []
-LIVE_LOCK = threading.Lock()
-
-
-class Server:
-    def __init__(self, label, argv_fn, workdir):
-        self.label, self.argv_fn, self.workdir = label, argv_fn, workdir
-        self.proc = None
-        self.port = None
-        self.log_path = os.path.join(workdir, label + ".log")
-
-    def start(self, ready_timeout=10.0):
-        last = ""
-        for _ in range(3):
-            self.port = free_port()
-            argv = self.argv_fn(self.port)
-            with open(self.log_path, "ab") as log:
-                log.write(("== %s\n" % " ".join(shlex.quote(a) for a in argv)).encode())
-                log.flush()
-                self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
-                                             stderr=subprocess.STDOUT, cwd=self.workdir,
-                                             start_new_session=True, preexec_fn=_pdeathsig)
-            with LIVE_LOCK:
-                LIVE.append(self)
-            deadline = time.monotonic() + ready_timeout
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    last = "exited with status %s" % self.proc.returncode
-                    break
-                if self.ping_ok():
-                    return self
-                time.sleep(0.05)
-            else:
-                last = "no PONG within %.0fs" % ready_timeout
-            self.stop()
-        raise RuntimeError("%s did not start: %s\n%s" % (self.label, last, self.log_tail()))
-
-    def ping_ok(self, timeout=1.0):
-        try:
-            c = resp.Connection(self.port, connect_timeout=timeout)
-        except OSError:
-            return False
-        try:
-            r = c.command("PING", timeout=timeout)
-            return isinstance(r, resp.Reply) and r.raw == b"+PONG\r\n"
-        finally:
-            c.close()
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self):
-        p = self.proc
-        if p is None:
-            return
-        if p.poll() is None:
-            try:
-                os.kill(p.pid, signal.SIGTERM)
-            except OSError:
-                pass
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                try:
-                    os.kill(p.pid, signal.SIGKILL)
-                except OSError:
-                    pass
-                p.wait(timeout=5)
-        with LIVE_LOCK:
-            if self in LIVE:
-                LIVE.remove(self)
-
-    def log_tail(self, n=15):
-        try:
-            with open(self.log_path, "rb") as f:
-                lines = f.read().decode("utf-8", "replace").splitlines()
-            return "\n".join("      | " + line for line in lines[-n:])
-        except OSError:
-            return ""
-
-
-def stop_all():
-    with LIVE_LOCK:
-        servers = list(LIVE)
-    for s in servers:
-        try:
-            s.stop()
-        except Exception:
-            pass
-
 
 class Side:
     """One server and a RESP2 and a RESP3 connection to it (made anew when lost)."""
