@@ -100,6 +100,10 @@ private:
 /// Redis's glob matching (KEYS, CONFIG GET, PSUBSCRIBE): * ? [...] and \ escapes.
 bool glob_match(std::string_view pattern, std::string_view text, bool nocase = false);
 
+/// A value in double quotes with Redis's escapes (sdscatrepr: \\ \" \n \r \t \a \b, and \xhh
+/// for other unprintable bytes), as CONFIG REWRITE and MONITOR write values.
+std::string quoted_repr(std::string_view v);
+
 /// Redis's memory sizes: "512mb", "1gb", "100" (bytes), "1k" (1000) ...; false if invalid.
 bool parse_memory(std::string_view text, long long& out);
 

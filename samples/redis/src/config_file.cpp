@@ -42,8 +42,64 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-// A string in double quotes with the escapes split_line reads back (Redis's sdscatrepr).
-std::string quoted(std::string_view v) {
+// Bytes in the largest unit that divides them, as Redis writes memory parameters.
+std::string memory_text(const std::string& bytes) {
+    long long n = 0;
+    try {
+        n = std::stoll(bytes);
+    } catch (...) {
+        return bytes;
+    }
+    if (n == 0) return "0";
+    if (n % (1ll << 30) == 0) return std::to_string(n >> 30) + "gb";
+    if (n % (1ll << 20) == 0) return std::to_string(n >> 20) + "mb";
+    if (n % (1ll << 10) == 0) return std::to_string(n >> 10) + "kb";
+    return bytes;
+}
+
+// Text parameters whose value is a list of words, written bare.
+bool is_word_list(std::string_view name) {
+    return name == "save" || name == "bind" || name == "client-output-buffer-limit" ||
+           name == "latency-tracking-info-percentiles";
+}
+
+std::string line_for(const parameter& p, const std::string& value) {
+    std::string line(p.name);
+    line += ' ';
+    switch (p.k) {
+    case kind::memory:
+        line += memory_text(value);
+        break;
+    case kind::text:
+        if (value.empty())
+            line += "\"\"";
+        else if (is_word_list(p.name))
+            line += value;
+        else
+            line += quoted_repr(value);
+        break;
+    default:
+        line += value;
+    }
+    return line;
+}
+
+bool write_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+        ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+} // namespace
+
+// The escapes split_line reads back (Redis's sdscatrepr).
+std::string quoted_repr(std::string_view v) {
     std::string out = "\"";
     for (unsigned char c : v) {
         switch (c) {
@@ -81,62 +137,6 @@ std::string quoted(std::string_view v) {
     }
     return out + "\"";
 }
-
-// Bytes in the largest unit that divides them, as Redis writes memory parameters.
-std::string memory_text(const std::string& bytes) {
-    long long n = 0;
-    try {
-        n = std::stoll(bytes);
-    } catch (...) {
-        return bytes;
-    }
-    if (n == 0) return "0";
-    if (n % (1ll << 30) == 0) return std::to_string(n >> 30) + "gb";
-    if (n % (1ll << 20) == 0) return std::to_string(n >> 20) + "mb";
-    if (n % (1ll << 10) == 0) return std::to_string(n >> 10) + "kb";
-    return bytes;
-}
-
-// Text parameters whose value is a list of words, written bare.
-bool is_word_list(std::string_view name) {
-    return name == "save" || name == "bind" || name == "client-output-buffer-limit" ||
-           name == "latency-tracking-info-percentiles";
-}
-
-std::string line_for(const parameter& p, const std::string& value) {
-    std::string line(p.name);
-    line += ' ';
-    switch (p.k) {
-    case kind::memory:
-        line += memory_text(value);
-        break;
-    case kind::text:
-        if (value.empty())
-            line += "\"\"";
-        else if (is_word_list(p.name))
-            line += value;
-        else
-            line += quoted(value);
-        break;
-    default:
-        line += value;
-    }
-    return line;
-}
-
-bool write_all(int fd, std::string_view data) {
-    while (!data.empty()) {
-        ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return false;
-        }
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
-}
-
-} // namespace
 
 bool config::rewrite(std::string& error) const {
     if (file_.empty()) {

@@ -2,6 +2,7 @@
 #include "monitor.hpp"
 
 #include "command.hpp"
+#include "config.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -28,47 +29,6 @@ void monitor_list::send(const std::string& line) {
     for (auto& [id, conn] : clients_) conn->async_write(line);
 }
 
-namespace {
-
-// Redis's quoting of a value for humans: printable bytes as they are, the usual escapes,
-// and \xhh for the rest.
-void append_quoted(std::string& out, std::string_view s) {
-    out += '"';
-    for (unsigned char ch : s) {
-        switch (ch) {
-        case '\\':
-            out += "\\\\";
-            break;
-        case '"':
-            out += "\\\"";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        case '\a':
-            out += "\\a";
-            break;
-        case '\b':
-            out += "\\b";
-            break;
-        default:
-            if (ch >= 0x20 && ch < 0x7f)
-                out += static_cast<char>(ch);
-            else
-                out += fmt::format("\\x{:02x}", ch);
-        }
-    }
-    out += '"';
-}
-
-} // namespace
-
 std::string monitor_line(std::size_t db, std::string_view address, const std::string_view* args,
                          std::size_t count) {
     using namespace std::chrono;
@@ -91,7 +51,7 @@ std::string monitor_line(std::size_t db, std::string_view address, const std::st
         if (i >= redact_from && i < redact_to)
             out += "\"(redacted)\"";
         else
-            append_quoted(out, args[i]);
+            out += quoted_repr(args[i]);
     }
     out += "\r\n";
     return out;
