@@ -1,5 +1,6 @@
 // corio-redis: a Redis-compatible server on corio, sharded shared-nothing across loops.
 // Command line as redis-server's: [config-file] [--name value ...], plus --loops N.
+#include "src/persist/startup_load.hpp"
 #include "src/server.hpp"
 
 #include <corio/corio.hpp>
@@ -36,8 +37,21 @@ int main(int argc, char** argv) {
             if (quiet && l < corio::log_level::warn) return;
             sink(l, line);
         };
+        // The final save (SHUTDOWN, SIGTERM, SIGINT) runs once every client is gone.
+        corio_redis::server* running = nullptr;
+        bool shutdown_save_failed = false;
+        opts.on_shutdown = [&running, &shutdown_save_failed](corio::engine&) {
+            if (running && !running->save_at_shutdown()) shutdown_save_failed = true;
+        };
         corio::engine engine(opts);
         corio_redis::server srv(engine, cfg);
+        running = &srv;
+        auto loaded = corio_redis::persist::load_snapshot(srv);
+        if (loaded.found)
+            engine.log(corio::log_level::info,
+                       fmt::format("DB loaded from disk: {:.3f} seconds ({} keys, {} expired "
+                                   "keys skipped)",
+                                   loaded.seconds, loaded.loaded, loaded.expired));
         for (const auto& host : cfg.bind()) {
             std::string url = host.find(':') != std::string::npos
                                   ? fmt::format("tcp6://[{}]:{}", host, cfg.port())
@@ -50,7 +64,10 @@ int main(int argc, char** argv) {
                 fmt::format("corio-redis ready to accept connections on {}", info.local_address));
         }
         srv.start_expiry();
+        srv.snapshots().start_schedule();
         engine.run();
+        running = nullptr;
+        if (shutdown_save_failed) return EXIT_FAILURE;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "corio-redis: %s\n", e.what());
         return EXIT_FAILURE;

@@ -9,7 +9,7 @@ Usage:
 Options: --only 1a,3,8c (case ids or their prefixes), --list, --timeout S (whole run,
 default 900), --redis-server PATH (default /usr/bin/redis-server).
 
-The server runs on a free 127.0.0.1 port: "corio-redis --port P --bind 127.0.0.1 --loops N"
+The server runs on a free 127.0.0.1 port: "corio-redis --port P --bind 127.0.0.1 --save '' --loops N"
 or "redis-server --port P --bind 127.0.0.1 --save '' --appendonly no". Case 9 starts a
 second server with "--requirepass secret", case 10d one with a config file (given first)
 and 10e one with "--enable-debug-command yes". Every server is stopped by its PID (SIGTERM,

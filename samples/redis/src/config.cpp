@@ -350,6 +350,19 @@ bool config::set(std::string_view raw_name, const std::vector<std::string>& valu
         break;
     }
     case kind::text:
+        if (name == "save") {
+            // Pairs of seconds and changes; "" turns saving off.
+            std::istringstream in(value);
+            std::vector<std::string> words;
+            for (std::string w; in >> w;) words.push_back(w);
+            long long n = 0;
+            bool valid = words.size() % 2 == 0;
+            for (const auto& w : words) valid = valid && parse_int(w, n) && n >= 0;
+            if (!valid) {
+                error = "Invalid save parameters";
+                return false;
+            }
+        }
         if (name == "notify-keyspace-events") {
             auto flags = parse_notify_flags(value);
             if (!flags) {
@@ -486,6 +499,13 @@ std::vector<std::string> config::bind() const {
     std::istringstream in(value_of("bind"));
     std::vector<std::string> out;
     for (std::string a; in >> a;) out.push_back(a[0] == '-' ? a.substr(1) : a);
+    return out;
+}
+std::vector<std::pair<long long, long long>> config::save_points() const {
+    std::istringstream in(value_of("save"));
+    std::vector<std::pair<long long, long long>> out;
+    for (long long seconds = 0, changes = 0; in >> seconds >> changes;)
+        out.emplace_back(seconds, changes);
     return out;
 }
 std::size_t config::databases() const {

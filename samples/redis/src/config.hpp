@@ -48,6 +48,13 @@ public:
     std::string logfile() const { return value_of("logfile"); }
     std::size_t maxclients() const noexcept { return maxclients_.load(std::memory_order_relaxed); }
     std::string config_file() const { return file_; }
+    // Persistence (persist/). Any thread.
+    std::string dir() const { return value_of("dir"); }
+    std::string dbfilename() const { return value_of("dbfilename"); }
+    bool rdbcompression() const { return value_of("rdbcompression") == "yes"; }
+    bool rdbchecksum() const { return value_of("rdbchecksum") == "yes"; }
+    /// `save`'s points: (seconds, changes) pairs; none when saving is off (save "").
+    std::vector<std::pair<long long, long long>> save_points() const;
     /// notify-keyspace-events as flags (notify.hpp), read by every write. Any thread.
     std::uint32_t notify_flags() const noexcept {
         return notify_flags_.load(std::memory_order_relaxed);

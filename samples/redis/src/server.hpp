@@ -7,6 +7,7 @@
 #include "command.hpp"
 #include "config.hpp"
 #include "monitor.hpp"
+#include "persist/snapshotter.hpp"
 #include "shard.hpp"
 #include "stats.hpp"
 
@@ -37,6 +38,7 @@ void register_bitmap_commands(command_table& t);
 void register_introspection_commands(command_table& t); // OBJECT, MEMORY, DEBUG
 void register_slowlog_commands(command_table& t);       // SLOWLOG, LATENCY
 void register_function_commands(command_table& t);      // FUNCTION, LOLWUT
+void register_persistence_commands(command_table& t);   // SAVE, BGSAVE, LASTSAVE, DUMP, RESTORE
 
 class server {
 public:
@@ -60,6 +62,16 @@ public:
 
     /// CLIENT PAUSE's state, checked before every command.
     client_pause& pause() noexcept { return pause_; }
+
+    /// RDB snapshots: SAVE, BGSAVE, the schedule, INFO persistence (any thread).
+    persist::snapshotter& snapshots() noexcept { return *snapshots_; }
+    const persist::snapshotter& snapshots() const noexcept { return *snapshots_; }
+    /// What SHUTDOWN asked of the save at shutdown (any thread).
+    enum class shutdown_save : int { configured, save, nosave };
+    std::atomic<shutdown_save> shutdown_mode{shutdown_save::configured};
+    /// The engine's on_shutdown hook: the final save, if wanted (SHUTDOWN SAVE, or a
+    /// configured schedule), on the calling thread (no loop's). False if it failed.
+    bool save_at_shutdown();
 
     /// Starts active expiry on every shard (a ticker per loop). Call once, before run.
     void start_expiry();
@@ -107,6 +119,7 @@ private:
     std::atomic<std::uint64_t> last_operation_id_{0};
     client_pause pause_;
     monitor_list monitors_;
+    std::unique_ptr<persist::snapshotter> snapshots_;
 
     stats_totals raw_totals() const;
     name_registry stat_names_{max_stat_names};

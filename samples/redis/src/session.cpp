@@ -245,6 +245,13 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
             if (client_.close_after_reply) co_return;
             continue;
         }
+        if (runs_persistence(c)) { // SAVE, BGSAVE: they hold every shard for a moment
+            const run_clock clock = clock_start();
+            co_await persistence_command(c);
+            account(*c.spec, args_of(c), here_, mark, clock);
+            ++i;
+            continue;
+        }
         if (runs_in_session(c)) { // CLIENT LIST, KILL, PAUSE...: they visit other loops
             co_await client_command(c);
             ++i;

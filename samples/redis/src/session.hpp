@@ -207,6 +207,15 @@ private:
         }
     }
 
+    // ---- SAVE, BGSAVE (session_persist.cpp) --------------------------------------------
+    static bool runs_persistence(const parsed_command& c);
+    /// stop-writes-on-bgsave-error in force: the last save failed, saving is configured.
+    bool refuses_writes() const {
+        return !srv_.snapshots().last_ok() && refuses_writes_after_failure();
+    }
+    bool refuses_writes_after_failure() const;
+    corio::task<> persistence_command(const parsed_command& c);
+
     // ---- CLIENT PAUSE/UNPAUSE/REPLY/NO-EVICT (session_pause.cpp) -----------------------
     void client_pause(const parsed_command& c);
     corio::task<> client_unpause();
@@ -246,6 +255,20 @@ private:
         }
         if (!client_.authenticated && !(c.spec->flags & cmd_noauth)) {
             out_.error("NOAUTH Authentication required.");
+            return true;
+        }
+        if (multi_.active && c.spec->flags & cmd_no_multi) {
+            out_.error("ERR Command not allowed inside a transaction");
+            return true;
+        }
+        // stop-writes-on-bgsave-error: after a failed save, writes are refused until one
+        // succeeds (while saving is configured), so that nobody writes what cannot be kept.
+        if (c.spec->flags & cmd_write && refuses_writes()) {
+            out_.error("MISCONF Redis is configured to save RDB snapshots, but it's currently "
+                       "unable to persist to disk. Commands that may modify the data set are "
+                       "disabled, because this instance is configured to report errors during "
+                       "writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). "
+                       "Please check the Redis logs for details about the RDB error.");
             return true;
         }
         return false;

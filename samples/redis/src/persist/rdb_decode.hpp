@@ -3,7 +3,7 @@
 // and on it the loader of a whole file and RESTORE's payload check.
 #pragma once
 
-#include "db/value.hpp"
+#include "../db/value.hpp"
 #include "rdb_format.hpp"
 
 #include <cstddef>

@@ -3,7 +3,7 @@
 // caller's buffer. Pure code: the caller writes the buffer wherever it goes.
 #pragma once
 
-#include "db/value.hpp"
+#include "../db/value.hpp"
 
 #include <cstddef>
 #include <cstdint>

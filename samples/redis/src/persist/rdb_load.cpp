@@ -118,7 +118,9 @@ db::value restore_payload(std::string_view payload) {
     const std::string_view trailer = payload.substr(payload.size() - 10);
     const int version =
         static_cast<unsigned char>(trailer[0]) | static_cast<unsigned char>(trailer[1]) << 8;
-    if (version > rdb_version_max_read)
+    // Redis 7.0 takes no payload newer than what it writes (files of 7.2 it cannot read
+    // either; loading them here goes further, see rdb_version_max_read).
+    if (version > rdb_version_written)
         throw rdb_error("DUMP payload of RDB version " + std::to_string(version),
                         version_or_checksum);
     std::uint64_t stored = 0;
