@@ -308,6 +308,16 @@ bool config::set(std::string_view raw_name, const std::vector<std::string>& valu
                     std::to_string(p->max) + " inclusive";
             return false;
         }
+        if (name == "maxclients" && check_open_files_.load(relaxed)) {
+            // Redis raises the descriptor limit for more clients, and refuses what it cannot.
+            fd_fit fit = fit_open_files(static_cast<std::size_t>(n));
+            if (fit.clients != static_cast<std::size_t>(n)) {
+                error = "The operating system is not able to handle the specified number of "
+                        "clients, try with " +
+                        std::to_string(fit.clients);
+                return false;
+            }
+        }
         break;
     }
     case kind::memory: {
@@ -359,6 +369,8 @@ bool config::set(std::string_view raw_name, const std::vector<std::string>& valu
             notify_flags_.store(*flags, std::memory_order_relaxed);
             value = notify_flags_text(*flags);
         }
+        if (name == "client-output-buffer-limit" && !set_output_limits(value, value, error))
+            return false;
         break;
     }
     {
@@ -384,7 +396,20 @@ void config::refresh_cached(std::string_view name, const std::string& value) {
         client_query_buffer_limit_.store(std::stoull(value), relaxed);
     else if (name == "maxclients")
         maxclients_.store(std::stoul(value), relaxed);
-    else if (name == "slowlog-log-slower-than")
+    else if (name == "timeout")
+        idle_timeout_.store(number(), relaxed);
+    else if (name == "tcp-keepalive")
+        tcp_keepalive_.store(number(), relaxed);
+    else if (name == "client-output-buffer-limit") {
+        output_limits limits = default_output_limits();
+        std::string ignored;
+        parse_output_limits(value, limits, ignored);
+        for (std::size_t i = 0; i < client_class_count; ++i) {
+            obuf_hard_[i].store(limits[i].hard, relaxed);
+            obuf_soft_[i].store(limits[i].soft, relaxed);
+            obuf_seconds_[i].store(limits[i].soft_seconds, relaxed);
+        }
+    } else if (name == "slowlog-log-slower-than")
         slowlog_slower_than_.store(number(), relaxed);
     else if (name == "slowlog-max-len")
         slowlog_max_len_.store(number(), relaxed);
@@ -402,6 +427,19 @@ void config::refresh_cached(std::string_view name, const std::string& value) {
         lfu_.store(value.ends_with("-lfu"), relaxed);
         lru_.store(value.ends_with("-lru"), relaxed);
     }
+}
+
+// client-output-buffer-limit names some classes; the others keep their values, and what is
+// stored (CONFIG GET's text) has all of them. Concurrent CONFIG SETs of it may interleave:
+// the last one stored wins whole.
+bool config::set_output_limits(const std::string& value, std::string& canonical,
+                               std::string& error) {
+    output_limits limits;
+    for (std::size_t i = 0; i < client_class_count; ++i)
+        limits[i] = output_limit_for(static_cast<client_class>(i));
+    if (!parse_output_limits(value, limits, error)) return false;
+    canonical = output_limits_text(limits);
+    return true;
 }
 
 void config::load_command_line(int argc, char** argv) {
