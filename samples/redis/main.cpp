@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
             sink(l, line);
         };
         corio::engine engine(opts);
+        if (!corio_redis::fit_maxclients(cfg, engine)) return EXIT_FAILURE; // RLIMIT_NOFILE
         corio_redis::server srv(engine, cfg);
         for (const auto& host : cfg.bind()) {
             std::string url = host.find(':') != std::string::npos
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
                 fmt::format("corio-redis ready to accept connections on {}", info.local_address));
         }
         srv.start_expiry();
+        corio_redis::start_client_checks(srv); // timeout, output limits' soft seconds
         engine.run();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "corio-redis: %s\n", e.what());
