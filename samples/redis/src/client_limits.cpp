@@ -154,20 +154,38 @@ fd_fit fit_open_files(std::size_t wanted) {
     }
     fit.old_limit = fit.new_limit = lim.rlim_cur;
     if (lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur >= fit.wanted_fds) return fit;
-    // The whole wish first (the hard limit raised too, which root may do); failing that, at
-    // most the hard limit, then 16 fewer at a time, down to what is already allowed.
+    // Redis tries the whole wish, then 16 fewer at a time until the kernel takes one (the
+    // hard limit raised too, which root may do up to fs.nr_open). What it takes is every
+    // value up to some bound, so a binary search over those steps finds the same number
+    // with a few calls instead of up to millions.
     const rlim_t old = lim.rlim_cur;
-    rlim_t best = fit.wanted_fds;
-    while (best > old) {
+    auto take = [&](rlim_t n) {
         rlimit want = lim;
-        want.rlim_cur = best;
-        if (want.rlim_max != RLIM_INFINITY && want.rlim_max < best) want.rlim_max = best;
-        if (::setrlimit(RLIMIT_NOFILE, &want) == 0) break;
+        want.rlim_cur = n;
+        if (want.rlim_max != RLIM_INFINITY && want.rlim_max < n) want.rlim_max = n;
+        if (::setrlimit(RLIMIT_NOFILE, &want) == 0) return true;
         fit.error = errno;
-        if (lim.rlim_max != RLIM_INFINITY && best > lim.rlim_max)
-            best = lim.rlim_max > old ? lim.rlim_max : old;
+        return false;
+    };
+    const rlim_t wanted_fds = fit.wanted_fds;
+    rlim_t best = old;
+    if (take(wanted_fds)) {
+        best = wanted_fds;
+    } else {
+        // Steps k = 1..steps give wanted_fds - 16k, all above the old limit.
+        const rlim_t steps = (wanted_fds - old - 1) / 16;
+        rlim_t lo = 1, hi = steps + 1; // the answer is in [lo, hi); hi: none taken
+        while (lo < hi) {
+            const rlim_t mid = lo + (hi - lo) / 2;
+            if (take(wanted_fds - 16 * mid))
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        if (lo <= steps && take(wanted_fds - 16 * lo))
+            best = wanted_fds - 16 * lo;
         else
-            best = best > old + 16 ? best - 16 : old;
+            ::setrlimit(RLIMIT_NOFILE, &lim); // none: back to where it was
     }
     fit.new_limit = best;
     if (best < fit.wanted_fds) fit.clients = best > reserved_fds ? best - reserved_fds : 0;
