@@ -292,18 +292,28 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
         if (!reply_skip_ && !srv_.pause().engaged() && !srv_.monitors().active())
             while (end < batch.size() && batch[end].target == c.target) ++end;
         shard& s = srv_.shard_at(c.target);
+        // Past a hard output limit the rest of the run is left to the check at the top of
+        // this loop (which closes the client), as Redis runs nothing more for it. The bytes
+        // the connection holds are read here: on the other shard only out_bytes_ is ours.
+        const std::uint64_t hard = top ? srv_.cfg().output_limit_for(limit_class()).hard : 0;
+        const std::size_t queued = conn_.outbound_buffered();
+        std::size_t ran_to = end;
         auto work = [&, i, end] {
             for (std::size_t k = i; k < end; ++k)
                 if (!can_run(s, batch[k])) return false;
             std::int64_t now = unix_ms();
             for (std::size_t k = i; k < end; ++k) {
                 if (!reject(batch[k], s.index)) execute(batch[k], &s, now);
+                if (hard != 0 && reply_list_bytes(queued + out_bytes_.size()) >= hard) {
+                    ran_to = k + 1;
+                    break;
+                }
             }
             return true;
         };
         co_await run_on(s, work);
-        if (top && end > i + 1) note_command(batch[end - 1]); // CLIENT LIST: the last
-        i = end;
+        if (top && ran_to > i + 1) note_command(batch[ran_to - 1]); // CLIENT LIST: the last
+        i = ran_to;
     }
 }
 
