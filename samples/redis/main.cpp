@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
             if (running && !running->save_at_shutdown()) shutdown_save_failed = true;
         };
         corio::engine engine(opts);
+        if (!corio_redis::fit_maxclients(cfg, engine)) return EXIT_FAILURE; // RLIMIT_NOFILE
         corio_redis::server srv(engine, cfg);
         running = &srv;
         auto loaded = corio_redis::persist::load_snapshot(srv);
@@ -65,6 +66,7 @@ int main(int argc, char** argv) {
         }
         srv.start_expiry();
         srv.snapshots().start_schedule();
+        corio_redis::start_client_checks(srv); // timeout, output limits' soft seconds
         engine.run();
         running = nullptr;
         if (shutdown_save_failed) return EXIT_FAILURE;

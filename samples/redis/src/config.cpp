@@ -27,15 +27,15 @@ constexpr parameter parameters[] = {
     {"bind", kind::text, "127.0.0.1"},
     {"databases", kind::integer, "16", 1, 1 << 20},
     {"requirepass", kind::text, ""},
-    {"maxclients", kind::integer, "10000", 1, 1 << 30},
+    {"maxclients", kind::integer, "10000", 1, 4294967295ll},
     {"loglevel", kind::choice, "notice", 0, 0, "debug verbose notice warning nothing"},
     {"logfile", kind::text, ""},
     {"daemonize", kind::choice, "no", 0, 0, "no"},
     {"loops", kind::integer, "0", 0, 1024},
     {"proto-max-bulk-len", kind::memory, "536870912", 1024 * 1024, 1ll << 40},
-    {"client-query-buffer-limit", kind::memory, "1073741824", 1024 * 1024, 1ll << 40},
-    {"timeout", kind::integer, "0", 0, 1ll << 31},
-    {"tcp-keepalive", kind::integer, "300", 0, 1ll << 31},
+    {"client-query-buffer-limit", kind::memory, "1073741824", 1024 * 1024, no_limit},
+    {"timeout", kind::integer, "0", 0, 2147483647},
+    {"tcp-keepalive", kind::integer, "300", 0, 2147483647},
     {"tcp-backlog", kind::integer, "511", 0, 1ll << 31},
     {"protected-mode", kind::boolean, "yes"},
     {"hz", kind::integer, "10", 1, 500},
@@ -308,6 +308,16 @@ bool config::set(std::string_view raw_name, const std::vector<std::string>& valu
                     std::to_string(p->max) + " inclusive";
             return false;
         }
+        if (name == "maxclients" && check_open_files_.load(relaxed)) {
+            // Redis raises the descriptor limit for more clients, and refuses what it cannot.
+            fd_fit fit = fit_open_files(static_cast<std::size_t>(n));
+            if (fit.clients != static_cast<std::size_t>(n)) {
+                error = "The operating system is not able to handle the specified number of "
+                        "clients, try with " +
+                        std::to_string(fit.clients);
+                return false;
+            }
+        }
         break;
     }
     case kind::memory: {
@@ -372,6 +382,8 @@ bool config::set(std::string_view raw_name, const std::vector<std::string>& valu
             notify_flags_.store(*flags, std::memory_order_relaxed);
             value = notify_flags_text(*flags);
         }
+        if (name == "client-output-buffer-limit" && !set_output_limits(value, value, error))
+            return false;
         break;
     }
     {
@@ -397,7 +409,20 @@ void config::refresh_cached(std::string_view name, const std::string& value) {
         client_query_buffer_limit_.store(std::stoull(value), relaxed);
     else if (name == "maxclients")
         maxclients_.store(std::stoul(value), relaxed);
-    else if (name == "slowlog-log-slower-than")
+    else if (name == "timeout")
+        idle_timeout_.store(number(), relaxed);
+    else if (name == "tcp-keepalive")
+        tcp_keepalive_.store(number(), relaxed);
+    else if (name == "client-output-buffer-limit") {
+        output_limits limits = default_output_limits();
+        std::string ignored;
+        parse_output_limits(value, limits, ignored);
+        for (std::size_t i = 0; i < client_class_count; ++i) {
+            obuf_hard_[i].store(limits[i].hard, relaxed);
+            obuf_soft_[i].store(limits[i].soft, relaxed);
+            obuf_seconds_[i].store(limits[i].soft_seconds, relaxed);
+        }
+    } else if (name == "slowlog-log-slower-than")
         slowlog_slower_than_.store(number(), relaxed);
     else if (name == "slowlog-max-len")
         slowlog_max_len_.store(number(), relaxed);
@@ -415,6 +440,19 @@ void config::refresh_cached(std::string_view name, const std::string& value) {
         lfu_.store(value.ends_with("-lfu"), relaxed);
         lru_.store(value.ends_with("-lru"), relaxed);
     }
+}
+
+// client-output-buffer-limit names some classes; the others keep their values, and what is
+// stored (CONFIG GET's text) has all of them. Concurrent CONFIG SETs of it may interleave:
+// the last one stored wins whole.
+bool config::set_output_limits(const std::string& value, std::string& canonical,
+                               std::string& error) {
+    output_limits limits;
+    for (std::size_t i = 0; i < client_class_count; ++i)
+        limits[i] = output_limit_for(static_cast<client_class>(i));
+    if (!parse_output_limits(value, limits, error)) return false;
+    canonical = output_limits_text(limits);
+    return true;
 }
 
 void config::load_command_line(int argc, char** argv) {

@@ -105,6 +105,10 @@ public:
     /// The clients in MONITOR mode (any thread).
     monitor_list& monitors() noexcept { return monitors_; }
     std::atomic<std::uint64_t> rejected_connections{0};
+    // Clients closed for client-output-buffer-limit / client-query-buffer-limit (INFO stats,
+    // under Redis 7.2's names: 7.0 counts them nowhere).
+    std::atomic<std::uint64_t> client_output_buffer_limit_disconnections{0};
+    std::atomic<std::uint64_t> client_query_buffer_limit_disconnections{0};
     std::atomic<std::uint64_t> blocked_clients{0}; // blocking pops and paused clients
     // Blocking pops that have a timeout.
     std::atomic<std::uint64_t> clients_in_timeout_table{0};
@@ -133,5 +137,8 @@ private:
 
 /// Serves one client connection until it closes (the engine's handler).
 corio::task<> serve_client(server& srv, corio::connection& conn);
+/// Starts the once-a-second client checks on every loop (timeout, the output limits' soft
+/// seconds: session_limits.cpp). Call once, before run.
+void start_client_checks(server& srv);
 
 } // namespace corio_redis

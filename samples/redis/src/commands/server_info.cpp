@@ -156,6 +156,8 @@ void config_cmd(command_context& c) {
         c.srv.reset_stats();
         c.srv.total_connections = 0;
         c.srv.rejected_connections = 0;
+        c.srv.client_query_buffer_limit_disconnections = 0;
+        c.srv.client_output_buffer_limit_disconnections = 0;
         c.srv.memory_peak = allocated_bytes();
         return c.out.ok();
     }
