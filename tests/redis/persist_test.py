@@ -427,11 +427,30 @@ def p_bad_file(work, dirs):
                            timeout=60)
         err = (p.stdout + p.stderr).decode("utf-8", "replace")
         check(p.returncode != 0, lambda: "%s: corio-redis started anyway" % name)
+        check(not any(m in err for m in SANITIZER_MARKS), lambda: "%s: %s" % (name, err[-800:]))
         check(words in err, lambda: "%s: the message does not say %r: %s" % (name, words,
                                                                           err[-500:]))
 
 
 # ------------------------------------------------------------------------ runner
+
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def log_sizes(root):
+    return {f: os.path.getsize(os.path.join(root, f)) for f in os.listdir(root) if f.endswith(".log")}
+
+
+def sanitizer_reports(root, before):
+    """Lines of sanitizer reports the servers logged since `before` (log_sizes)."""
+    found = []
+    for f, size in log_sizes(root).items():
+        with open(os.path.join(root, f), "rb") as log:
+            log.seek(before.get(f, 0))
+            text = log.read().decode("utf-8", "replace")
+        found += [line for line in text.splitlines() if any(m in line for m in SANITIZER_MARKS)]
+    return found
+
 
 def main():
     global ARGS
@@ -449,8 +468,14 @@ def main():
         for cid, title, fn in CASES:
             if wanted and not any(cid.startswith(w) for w in wanted):
                 continue
+            sizes = log_sizes(root)
             try:
                 fn(root, Dirs(root, cid))
+                servers.stop_all_servers()
+                reports = sanitizer_reports(root, sizes)
+                if reports:
+                    raise AssertionError("sanitizer reports in the server log:\n" +
+                                         "\n".join(reports[:10]))
                 print("PASS %s %s" % (cid, title), flush=True)
                 passed += 1
             except Exception as e:  # noqa: BLE001 - a case's failure of any kind
