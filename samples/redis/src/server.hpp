@@ -3,6 +3,7 @@
 // (touched on that shard's loop) or atomic.
 #pragma once
 
+#include "acl/registry.hpp"
 #include "client_pause.hpp"
 #include "command.hpp"
 #include "config.hpp"
@@ -37,6 +38,7 @@ void register_bitmap_commands(command_table& t);
 void register_introspection_commands(command_table& t); // OBJECT, MEMORY, DEBUG
 void register_slowlog_commands(command_table& t);       // SLOWLOG, LATENCY
 void register_function_commands(command_table& t);      // FUNCTION, LOLWUT
+void register_acl_commands(command_table& t);           // ACL
 
 class server {
 public:
@@ -57,6 +59,9 @@ public:
     std::uint64_t next_client_id() noexcept { return ++last_client_id_; }
     /// A fresh id for a multi-shard operation (never 0). Any thread.
     std::uint64_t next_operation_id() noexcept { return ++last_operation_id_; }
+
+    /// The ACL users (acl/registry.hpp). Any thread.
+    acl::registry& acl() noexcept { return acl_; }
 
     /// CLIENT PAUSE's state, checked before every command.
     client_pause& pause() noexcept { return pause_; }
@@ -107,6 +112,8 @@ private:
     std::atomic<std::uint64_t> last_operation_id_{0};
     client_pause pause_;
     monitor_list monitors_;
+    acl::registry acl_;
+    void apply_renames(); // rename-command
 
     stats_totals raw_totals() const;
     name_registry stat_names_{max_stat_names};

@@ -63,7 +63,7 @@ public:
         : srv_(srv), conn_(conn), out_(out_bytes_, 2),
           here_(conn.owner().index() % srv.shard_count()) {
         client_.id = srv.next_client_id();
-        client_.authenticated = srv.cfg().requirepass().empty();
+        adopt_default_user(); // as Redis: the default user, authenticated if it needs no AUTH
         limits_.max_bulk_len = srv.cfg().proto_max_bulk_len();
         // Made on the connection's loop, whose shard lists it for CLIENT LIST and KILL.
         auto& listed = srv.shard_at(here_).sessions;
@@ -244,12 +244,30 @@ private:
             reply_wrong_arity(out_, c.spec->name);
             return true;
         }
-        if (!client_.authenticated && !(c.spec->flags & cmd_noauth)) {
+        // Redis asks for AUTH while the default user is off or has a password.
+        if (!client_.authenticated && !(c.spec->flags & cmd_noauth) &&
+            srv_.acl().default_requires_auth()) {
             out_.error("NOAUTH Authentication required.");
             return true;
         }
+        // The ACL check's fast path: the rules are current and allow everything.
+        if (client_.acl_version != srv_.acl().version() || !client_.user->unrestricted())
+            return acl_refuses(c);
         return false;
     }
+
+    // ---- ACL (session_acl.cpp) ----------------------------------------------------------
+    void adopt_default_user();
+    /// The ACL check of c (replying NOPERM and noting the refusal for ACL LOG); reads the
+    /// user's rules again first if they changed. A session whose user is gone refuses
+    /// everything silently and closes. May run on another shard's loop (a hop).
+    bool acl_refuses(const parsed_command& c);
+    /// Logs the refusals noted in client_.acl_events, with this client's CLIENT INFO line.
+    /// This loop only.
+    void flush_acl_events();
+    /// After ACL DELUSER or LOAD: closes every session whose user is gone (this one after
+    /// its reply).
+    corio::task<> close_stale_sessions();
 
     corio::task<> run_commands(std::vector<parsed_command>& batch);
 
