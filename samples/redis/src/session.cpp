@@ -128,6 +128,8 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
     while (i < batch.size()) {
         if (killed_) co_return; // CLIENT KILL: the rest of the batch is not run
         auto& c = batch[i];
+        // ACL: the user's rules changed (any session's ACL command): read them again.
+        if (client_.acl_version != srv_.acl().version()) refresh_acl_user();
         if (top) {
             note_command(c);
             if (srv_.pause().engaged() && held_by_pause(c)) {

@@ -250,17 +250,19 @@ private:
             out_.error("NOAUTH Authentication required.");
             return true;
         }
-        // The ACL check's fast path: the rules are current and allow everything.
-        if (client_.acl_version != srv_.acl().version() || !client_.user->unrestricted())
-            return acl_refuses(c);
+        // The ACL check's fast path: a user whose rules allow everything.
+        if (acl_gone_ || !client_.user->unrestricted()) return acl_refuses(c);
         return false;
     }
 
     // ---- ACL (session_acl.cpp) ----------------------------------------------------------
     void adopt_default_user();
-    /// The ACL check of c (replying NOPERM and noting the refusal for ACL LOG); reads the
-    /// user's rules again first if they changed. A session whose user is gone refuses
-    /// everything silently and closes. May run on another shard's loop (a hop).
+    /// Reads the user's rules again (run_commands calls it when the registry's version is
+    /// not the one they were read at). This loop only: CLIENT LIST reads client_.user here.
+    void refresh_acl_user();
+    /// The ACL check of c, replying NOPERM and noting the refusal for ACL LOG. A session
+    /// whose user is gone refuses everything silently and closes. May run on another
+    /// shard's loop (a hop): it only reads the rules.
     bool acl_refuses(const parsed_command& c);
     /// Logs the refusals noted in client_.acl_events, with this client's CLIENT INFO line.
     /// This loop only.
@@ -373,6 +375,7 @@ private:
     bool no_evict_ = false;                            // CLIENT NO-EVICT ON (flag only)
     std::string peer_;                                 // see peer()
     bool monitoring_ = false; // MONITOR: every command of every client is sent here
+    bool acl_gone_ = false;   // the user was deleted (or made anew by ACL LOAD): closing
     void feed_monitors(const parsed_command& c);
     std::chrono::steady_clock::duration waited_{}; // a blocking command's wait, not its work
 };

@@ -2,10 +2,11 @@
 // refuse() calls acl_refuses when the fast path does not settle it), ACL LOG entries with
 // this client's CLIENT INFO line, and closing the connections of users that are gone.
 //
-// Cost: an unrestricted user whose rules did not change costs one atomic load (the registry's
-// version, written only when users change) and one flag test per command. A restricted user
-// adds a bit test for the command and, only if it has key or channel patterns, the command's
-// keys found from its key specs and matched against them. No lock unless the rules changed.
+// Cost: an unrestricted user whose rules did not change costs one atomic load per command (the
+// registry's version, written only when users change; run_commands compares it) and one flag
+// test. A restricted user adds a bit test for the command and, only if it has key or channel
+// patterns, the command's keys found from its key specs and matched against them. No lock
+// unless the rules changed, and then once, on the session's own loop.
 #include "session.hpp"
 
 #include "acl/check.hpp"
@@ -21,18 +22,21 @@ void session::adopt_default_user() {
     client_.authenticated = client_.user->nopass() && client_.user->enabled();
 }
 
-bool session::acl_refuses(const parsed_command& c) {
-    if (client_.acl_version != srv_.acl().version()) {
-        auto fresh = srv_.acl().refresh(*client_.user);
-        if (!fresh.rules) {
-            // Deleted, or made anew by ACL LOAD: Redis closes such connections. The sweep
-            // that follows the change may not have reached this one yet.
-            client_.close_after_reply = true;
-            return true;
-        }
+void session::refresh_acl_user() {
+    auto fresh = srv_.acl().refresh(*client_.user);
+    client_.acl_version = fresh.version;
+    if (fresh.rules) {
         client_.user = std::move(fresh.rules);
-        client_.acl_version = fresh.version;
+        return;
     }
+    // Deleted, or made anew by ACL LOAD: Redis closes such connections. The sweep that
+    // follows the change may not have reached this one yet; until it does, nothing runs.
+    acl_gone_ = true;
+    client_.close_after_reply = true;
+}
+
+bool session::acl_refuses(const parsed_command& c) {
+    if (acl_gone_) return true;
     const acl::user& u = *client_.user;
     if (u.unrestricted()) return false;
     auto args = args_of(c);
