@@ -65,7 +65,7 @@ run_consumer() {
 # run_redis_diff DIR: the differential tests (tests/redis/run_diff.py): the same command
 # sequences and seeded random ones sent to Debian's redis-server and to DIR's corio-redis
 # (one loop per core, so keys land on different shards), replies compared.
-REDIS_FAMILIES=connection,protocol,strings,bits,keys,expire,lists,hashes,sets,transactions,pubsub,notifications,client,introspection
+REDIS_FAMILIES=connection,protocol,strings,bits,keys,expire,lists,hashes,sets,transactions,pubsub,notifications,client,introspection,acl
 run_redis_diff() {
   local out line
   echo "== redis differential tests against $1/samples/redis/corio-redis"

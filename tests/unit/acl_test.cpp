@@ -187,6 +187,11 @@ TEST_CASE("acl: SETUSER's errors") {
     CHECK(apply_error({"%X~foo"}) == "Syntax error");
     CHECK(apply_error({"%~foo"}) == "Syntax error");
     CHECK(apply_error({"%RR~foo"}) == "Syntax error");
+    CHECK(apply_error({"&a b"}) == "Syntax error");
+    CHECK(apply_error({"~a\tb"}) == "Syntax error");
+    CHECK(apply_error({"+"}) == "Unknown command or category name in ACL");
+    CHECK(apply_error({"-@"}) == "Unknown command or category name in ACL");
+    CHECK(apply_error({""}).empty()); // no change
     CHECK(apply_error({"ON", "+GET", "+@STRING", "~Key"}).empty()); // keywords in any case
     CHECK_FALSE(acl::valid_username("a b"));
     CHECK(acl::valid_username("alice"));

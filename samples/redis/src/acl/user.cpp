@@ -35,6 +35,13 @@ bool same(std::string_view a, std::string_view b) {
     return true;
 }
 
+// Redis's test for names and patterns: no white space, no NUL.
+bool has_space(std::string_view s) {
+    for (char c : s)
+        if (c == '\0' || std::isspace(static_cast<unsigned char>(c))) return true;
+    return false;
+}
+
 bool fail(std::string& error, std::string_view why) {
     error = why;
     return false;
@@ -43,9 +50,7 @@ bool fail(std::string& error, std::string_view why) {
 } // namespace
 
 bool valid_username(std::string_view name) {
-    for (char c : name)
-        if (c == '\0' || std::isspace(static_cast<unsigned char>(c))) return false;
-    return true;
+    return !has_space(name);
 }
 
 user::user(std::string name, bool all_channels_by_default)
@@ -60,7 +65,12 @@ user user::make_default() {
 }
 
 bool user::apply(std::string_view rule, bool all_channels_by_default, std::string& error) {
-    if (same(rule, "on")) {
+    // Patterns may not hold spaces (they could not be written back to a file).
+    const bool pattern = !rule.empty() && (rule[0] == '~' || rule[0] == '%' || rule[0] == '&');
+    if (pattern && has_space(rule)) return fail(error, syntax_error);
+    if (rule.empty()) {
+        // Redis takes an empty rule as no change.
+    } else if (same(rule, "on")) {
         enabled_ = true;
     } else if (same(rule, "off")) {
         enabled_ = false;
@@ -201,10 +211,10 @@ bool user::apply_command_rule(std::string_view rule, std::string& error) {
         first_args_.clear();
         return true;
     }
-    if (rule.size() < 2 || (rule[0] != '+' && rule[0] != '-')) return fail(error, syntax_error);
+    if (rule[0] != '+' && rule[0] != '-') return fail(error, syntax_error);
     const bool on = rule[0] == '+';
     std::string_view name = rule.substr(1);
-    if (name[0] == '@') {
+    if (!name.empty() && name[0] == '@') {
         const std::uint32_t category = command_set::category(name.substr(1));
         if (category == 0) return fail(error, unknown_name);
         // change() of each command of the category, containers before their subcommands

@@ -35,12 +35,12 @@ void select(command_context& c) {
 }
 
 // AUTH [user] password and HELLO's AUTH: the session becomes that user's if it is on and the
-// password fits (any password for a nopass user); a failure goes to ACL LOG, as in Redis.
-bool check_auth(command_context& c, std::string_view command, std::string_view user,
-                std::string_view password) {
+// password fits (any password for a nopass user); a failure goes to ACL LOG, as in Redis,
+// under the command's name as the client sent it.
+bool check_auth(command_context& c, std::string_view user, std::string_view password) {
     auto found = c.srv.acl().authenticate(user, password);
     if (!found.rules) {
-        c.client.acl_events.push_back({"auth", std::string(command), std::string(user)});
+        c.client.acl_events.push_back({"auth", std::string(c.args[0]), std::string(user)});
         return false;
     }
     c.client.user = std::move(found.rules);
@@ -56,7 +56,7 @@ void auth(command_context& c) {
         return c.out.error("ERR AUTH <password> called without any password configured for "
                            "the default user. Are you sure your configuration is correct?");
     std::string_view user = c.args.size() == 3 ? c.args[1] : "default";
-    if (!check_auth(c, "auth", user, c.args.back()))
+    if (!check_auth(c, user, c.args.back()))
         return c.out.error("WRONGPASS invalid username-password pair or user is disabled.");
     c.out.ok();
 }
@@ -101,7 +101,7 @@ void hello(command_context& c) {
     bool has_setname = false;
     for (; i < c.args.size(); ++i) {
         if (iequals(c.args[i], "auth") && i + 2 < c.args.size()) {
-            if (!check_auth(c, "hello", c.args[i + 1], c.args[i + 2]))
+            if (!check_auth(c, c.args[i + 1], c.args[i + 2]))
                 return c.out.error("WRONGPASS invalid username-password pair or user is disabled.");
             c.client.authenticated = true;
             i += 2;
