@@ -128,8 +128,6 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
     while (i < batch.size()) {
         if (killed_) co_return; // CLIENT KILL: the rest of the batch is not run
         auto& c = batch[i];
-        // ACL: the user's rules changed (any session's ACL command): read them again.
-        if (client_.acl_version != srv_.acl().version()) refresh_acl_user();
         if (top) {
             note_command(c);
             if (srv_.pause().engaged() && held_by_pause(c)) {
@@ -137,6 +135,8 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
                 if (killed_) co_return;
             }
         }
+        // ACL: the user's rules changed (any session's ACL command): read them again.
+        if (client_.acl_version != srv_.acl().version()) refresh_acl_user();
         // Ends this command (or run of commands), however the code below leaves it: CLIENT
         // REPLY OFF/SKIP drop what it wrote (decided after it ran, so that CLIENT REPLY ON's
         // own +OK is sent), and a SKIP passes to the command after it.
