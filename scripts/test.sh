@@ -62,62 +62,58 @@ run_consumer() {
   fi
 }
 
+# run_py LABEL SUMMARY LIMIT SCRIPT ARGS...: runs a Python test script (Debian's python3,
+# for python3-redis) for at most LIMIT seconds and adds up the counts of its last
+# "SUMMARY: N passed, M failed" line; no such line counts as one failure.
+run_py() {
+  local label=$1 summary=$2 limit=$3 out line
+  shift 3
+  echo "== $label"
+  out=$(timeout "$limit" /usr/bin/python3 "$@" 2>&1)
+  echo "$out" | grep -vE '^PASS ' | tail -n 40
+  line=$(echo "$out" | grep -E "^$summary: [0-9]+ passed, [0-9]+ failed" | tail -1)
+  if [[ -n $line ]]; then
+    passed=$((passed + $(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')))
+    failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
+  else
+    echo "!! $label ended without a summary"
+    failed=$((failed + 1))
+  fi
+}
+
 # run_redis_diff DIR: the differential tests (tests/redis/run_diff.py): the same command
 # sequences and seeded random ones sent to Debian's redis-server and to DIR's corio-redis
 # (one loop per core, so keys land on different shards), replies compared.
-REDIS_FAMILIES=connection,protocol,strings,bits,keys,expire,lists,hashes,sets,transactions,pubsub,notifications,client,introspection,acl
+REDIS_FAMILIES=connection,protocol,strings,bits,keys,expire,lists,hashes,sets,transactions,pubsub,notifications,client,introspection,persistence,limits,acl
 run_redis_diff() {
-  local out line
-  echo "== redis differential tests against $1/samples/redis/corio-redis"
-  out=$(timeout 900 /usr/bin/python3 tests/redis/run_diff.py \
-    --corio-bin "$PWD/$1/samples/redis/corio-redis" --families "$REDIS_FAMILIES" \
-    --random-batches "${REDIS_RANDOM_BATCHES:-4}" 2>&1)
-  echo "$out" | grep -vE '^PASS ' | tail -n 40
-  line=$(echo "$out" | grep -E '^redis-diff: [0-9]+ passed, [0-9]+ failed' | tail -1)
-  if [[ -n $line ]]; then
-    passed=$((passed + $(echo "$line" | sed -E 's/redis-diff: ([0-9]+) passed.*/\1/')))
-    failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
-  else
-    echo "!! redis differential tests ended without a summary"
-    failed=$((failed + 1))
-  fi
+  run_py "redis differential tests against $1/samples/redis/corio-redis" redis-diff 900 \
+    tests/redis/run_diff.py --corio-bin "$PWD/$1/samples/redis/corio-redis" \
+    --families "$REDIS_FAMILIES" --random-batches "${REDIS_RANDOM_BATCHES:-4}"
 }
 
 # run_redis_clients DIR: real clients against DIR's corio-redis on 4 loops (redis-py,
 # redis-cli incl. --pipe and --scan, redis-benchmark as a functional check, pub/sub and
 # blocking pops across connections, WATCH retries, an atomicity checker, bad input).
 run_redis_clients() {
-  local out line
-  echo "== redis real-client tests against $1/samples/redis/corio-redis"
-  out=$(timeout 900 /usr/bin/python3 tests/redis/clients_test.py \
-    --corio-bin "$PWD/$1/samples/redis/corio-redis" --loops 4 2>&1)
-  echo "$out" | grep -vE '^PASS ' | tail -n 40
-  line=$(echo "$out" | grep -E '^redis-clients: [0-9]+ passed, [0-9]+ failed' | tail -1)
-  if [[ -n $line ]]; then
-    passed=$((passed + $(echo "$line" | sed -E 's/redis-clients: ([0-9]+) passed.*/\1/')))
-    failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
-  else
-    echo "!! redis real-client tests ended without a summary"
-    failed=$((failed + 1))
-  fi
+  run_py "redis real-client tests against $1/samples/redis/corio-redis" redis-clients 900 \
+    tests/redis/clients_test.py --corio-bin "$PWD/$1/samples/redis/corio-redis" --loops 4
 }
 
 # run_command_docs DIR: COMMAND's introspection (INFO, DOCS, LIST, COUNT, GETKEYS, redis-cli's
 # view of DOCS) of DIR's corio-redis against redis-server's (tests/redis/command_docs_test.py).
 run_command_docs() {
-  local out line
-  echo "== COMMAND docs tests against $1/samples/redis/corio-redis"
-  out=$(timeout 400 /usr/bin/python3 tests/redis/command_docs_test.py \
-    --corio-bin "$PWD/$1/samples/redis/corio-redis" 2>&1)
-  echo "$out" | grep -vE '^PASS ' | tail -n 40
-  line=$(echo "$out" | grep -E '^command-docs: [0-9]+ passed, [0-9]+ failed' | tail -1)
-  if [[ -n $line ]]; then
-    passed=$((passed + $(echo "$line" | sed -E 's/command-docs: ([0-9]+) passed.*/\1/')))
-    failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
-  else
-    echo "!! COMMAND docs tests ended without a summary"
-    failed=$((failed + 1))
-  fi
+  run_py "COMMAND docs tests against $1/samples/redis/corio-redis" command-docs 400 \
+    tests/redis/command_docs_test.py --corio-bin "$PWD/$1/samples/redis/corio-redis"
+}
+
+# run_persist DIR [ARGS]: RDB files both ways with redis-server, redis-check-rdb, BGSAVE's
+# point in time under writes, DUMP/RESTORE across servers, shutdown saves, the schedule
+# (tests/redis/persist_test.py).
+run_persist() {
+  local dir=$1
+  shift
+  run_py "persistence tests against $dir/samples/redis/corio-redis" persist 600 \
+    tests/redis/persist_test.py --corio-bin "$PWD/$dir/samples/redis/corio-redis" "$@"
 }
 
 if build build --buildtype=release; then
@@ -126,6 +122,7 @@ if build build --buildtype=release; then
   run_redis_diff build
   run_redis_clients build
   run_command_docs build
+  run_persist build
 else
   echo "!! release build failed"; failed=$((failed + 1))
 fi
@@ -136,6 +133,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 if build build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false; then
   run_suite build-asan
   REDIS_RANDOM_BATCHES=2 run_redis_diff build-asan
+  run_persist build-asan --keys 20000
 else
   echo "!! sanitizer build failed"; failed=$((failed + 1))
 fi

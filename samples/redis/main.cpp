@@ -1,6 +1,7 @@
 // corio-redis: a Redis-compatible server on corio, sharded shared-nothing across loops.
 // Command line as redis-server's: [config-file] [--name value ...], plus --loops N. Serves
 // the plain port and, with tls-port, a TLS one on every bind address.
+#include "src/persist/startup_load.hpp"
 #include "src/server.hpp"
 
 #include <corio/corio.hpp>
@@ -58,8 +59,22 @@ int main(int argc, char** argv) {
             if (quiet && l < corio::log_level::warn) return;
             sink(l, line);
         };
+        // The final save (SHUTDOWN, SIGTERM, SIGINT) runs once every client is gone.
+        corio_redis::server* running = nullptr;
+        bool shutdown_save_failed = false;
+        opts.on_shutdown = [&running, &shutdown_save_failed](corio::engine&) {
+            if (running && !running->save_at_shutdown()) shutdown_save_failed = true;
+        };
         corio::engine engine(opts);
+        if (!corio_redis::fit_maxclients(cfg, engine)) return EXIT_FAILURE; // RLIMIT_NOFILE
         corio_redis::server srv(engine, cfg);
+        running = &srv;
+        auto loaded = corio_redis::persist::load_snapshot(srv);
+        if (loaded.found)
+            engine.log(corio::log_level::info,
+                       fmt::format("DB loaded from disk: {:.3f} seconds ({} keys, {} expired "
+                                   "keys skipped)",
+                                   loaded.seconds, loaded.loaded, loaded.expired));
         const std::uint16_t port = cfg.port(), tls_port = cfg.tls_port();
         if (port == 0 && tls_port == 0)
             throw std::invalid_argument("Configured to not listen anywhere, exiting.");
@@ -86,7 +101,11 @@ int main(int argc, char** argv) {
             }
         }
         srv.start_expiry();
+        srv.snapshots().start_schedule();
+        corio_redis::start_client_checks(srv); // timeout, output limits' soft seconds
         engine.run();
+        running = nullptr;
+        if (shutdown_save_failed) return EXIT_FAILURE;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "corio-redis: %s\n", e.what());
         return EXIT_FAILURE;

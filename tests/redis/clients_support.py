@@ -87,7 +87,7 @@ class Server(servers.Server):
         if ARGS.reference:
             return [ARGS.redis_server] + conf + ["--port", str(port), "--bind", HOST, "--save", "",
                                                  "--appendonly", "no"] + self.extra
-        return [ARGS.corio_bin] + conf + ["--port", str(port), "--bind", HOST,
+        return [ARGS.corio_bin] + conf + ["--port", str(port), "--bind", HOST, "--save", "",
                                           "--loops", str(ARGS.loops)] + self.extra
 
     def rss_mb(self):

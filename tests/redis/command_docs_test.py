@@ -392,7 +392,8 @@ def main():
     def corio_argv(port):
         if ARGS.reference:
             return redis_argv(port)
-        return [ARGS.corio_bin, "--port", str(port), "--bind", HOST, "--loops", str(ARGS.loops)]
+        return [ARGS.corio_bin, "--port", str(port), "--bind", HOST, "--loops", str(ARGS.loops),
+                "--save", ""]
 
     workdir = tempfile.mkdtemp(prefix="command-docs-")
     wanted = [w.strip() for w in ARGS.only.split(",") if w.strip()]

@@ -15,7 +15,7 @@ candidate's command line, e.g. --candidate-arg=--databases --candidate-arg=4),
 (per test case; default 1, since later steps usually fail because of the first).
 
 Servers: the reference is "/usr/bin/redis-server --port P --bind 127.0.0.1 --save ''
---appendonly no ..." (see redis_argv), the candidate "PATH --port Q --bind 127.0.0.1",
+--appendonly no ..." (see redis_argv), the candidate "PATH --port Q --bind 127.0.0.1 --save ''",
 each on a free loopback port; the run starts once both answer PING. Both are stopped by
 PID on every way out (normal end, error, Ctrl-C, SIGTERM, the --timeout); if the runner
 itself is killed, a small watchdog process stops them. Only 127.0.0.1 is ever contacted.
@@ -533,7 +533,8 @@ def redis_argv(extra):
 
 def corio_argv(binary, extra):
     def argv(port):
-        return [binary, "--port", str(port), "--bind", "127.0.0.1"] + list(extra)
+        # No save schedule, as the reference: nothing is written to the directory.
+        return [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""] + list(extra)
     return argv
 
 

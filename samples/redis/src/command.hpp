@@ -36,6 +36,7 @@ enum command_flag : std::uint32_t {
     cmd_blocking = 1u << 10,   // BLPOP and friends: the session runs them (blocking.hpp)
     cmd_container = 1u << 11,  // has subcommands: CLIENT LIST shows "client|list", INFO counts each
     cmd_subcommands = cmd_container,
+    cmd_no_multi = 1u << 12, // refused inside MULTI (SAVE), as Redis's no-multi flag
 };
 
 struct command_context {

@@ -37,15 +37,15 @@ constexpr parameter parameters[] = {
     {"tls-key-file", kind::text, ""},
     {"tls-ca-cert-file", kind::text, ""},
     {"tls-auth-clients", kind::choice, "yes", 0, 0, "yes no optional"},
-    {"maxclients", kind::integer, "10000", 1, 1 << 30},
+    {"maxclients", kind::integer, "10000", 1, 4294967295ll},
     {"loglevel", kind::choice, "notice", 0, 0, "debug verbose notice warning nothing"},
     {"logfile", kind::text, ""},
     {"daemonize", kind::choice, "no", 0, 0, "no"},
     {"loops", kind::integer, "0", 0, 1024},
     {"proto-max-bulk-len", kind::memory, "536870912", 1024 * 1024, 1ll << 40},
-    {"client-query-buffer-limit", kind::memory, "1073741824", 1024 * 1024, 1ll << 40},
-    {"timeout", kind::integer, "0", 0, 1ll << 31},
-    {"tcp-keepalive", kind::integer, "300", 0, 1ll << 31},
+    {"client-query-buffer-limit", kind::memory, "1073741824", 1024 * 1024, no_limit},
+    {"timeout", kind::integer, "0", 0, 2147483647},
+    {"tcp-keepalive", kind::integer, "300", 0, 2147483647},
     {"tcp-backlog", kind::integer, "511", 0, 1ll << 31},
     {"protected-mode", kind::boolean, "yes"},
     {"hz", kind::integer, "10", 1, 500},
@@ -319,6 +319,16 @@ bool config::set(std::string_view raw_name, const std::vector<std::string>& valu
                     std::to_string(p->max) + " inclusive";
             return false;
         }
+        if (name == "maxclients" && check_open_files_.load(relaxed)) {
+            // Redis raises the descriptor limit for more clients, and refuses what it cannot.
+            fd_fit fit = fit_open_files(static_cast<std::size_t>(n));
+            if (fit.clients != static_cast<std::size_t>(n)) {
+                error = "The operating system is not able to handle the specified number of "
+                        "clients, try with " +
+                        std::to_string(fit.clients);
+                return false;
+            }
+        }
         break;
     }
     case kind::memory: {
@@ -361,6 +371,19 @@ bool config::set(std::string_view raw_name, const std::vector<std::string>& valu
         break;
     }
     case kind::text:
+        if (name == "save") {
+            // Pairs of seconds and changes; "" turns saving off.
+            std::istringstream in(value);
+            std::vector<std::string> words;
+            for (std::string w; in >> w;) words.push_back(w);
+            long long n = 0;
+            bool valid = words.size() % 2 == 0;
+            for (const auto& w : words) valid = valid && parse_int(w, n) && n >= 0;
+            if (!valid) {
+                error = "Invalid save parameters";
+                return false;
+            }
+        }
         if (name == "notify-keyspace-events") {
             auto flags = parse_notify_flags(value);
             if (!flags) {
@@ -370,6 +393,8 @@ bool config::set(std::string_view raw_name, const std::vector<std::string>& valu
             notify_flags_.store(*flags, std::memory_order_relaxed);
             value = notify_flags_text(*flags);
         }
+        if (name == "client-output-buffer-limit" && !set_output_limits(value, value, error))
+            return false;
         break;
     }
     {
@@ -428,7 +453,20 @@ void config::refresh_cached(std::string_view name, const std::string& value) {
         client_query_buffer_limit_.store(std::stoull(value), relaxed);
     else if (name == "maxclients")
         maxclients_.store(std::stoul(value), relaxed);
-    else if (name == "slowlog-log-slower-than")
+    else if (name == "timeout")
+        idle_timeout_.store(number(), relaxed);
+    else if (name == "tcp-keepalive")
+        tcp_keepalive_.store(number(), relaxed);
+    else if (name == "client-output-buffer-limit") {
+        output_limits limits = default_output_limits();
+        std::string ignored;
+        parse_output_limits(value, limits, ignored);
+        for (std::size_t i = 0; i < client_class_count; ++i) {
+            obuf_hard_[i].store(limits[i].hard, relaxed);
+            obuf_soft_[i].store(limits[i].soft, relaxed);
+            obuf_seconds_[i].store(limits[i].soft_seconds, relaxed);
+        }
+    } else if (name == "slowlog-log-slower-than")
         slowlog_slower_than_.store(number(), relaxed);
     else if (name == "slowlog-max-len")
         slowlog_max_len_.store(number(), relaxed);
@@ -446,6 +484,19 @@ void config::refresh_cached(std::string_view name, const std::string& value) {
         lfu_.store(value.ends_with("-lfu"), relaxed);
         lru_.store(value.ends_with("-lru"), relaxed);
     }
+}
+
+// client-output-buffer-limit names some classes; the others keep their values, and what is
+// stored (CONFIG GET's text) has all of them. Concurrent CONFIG SETs of it may interleave:
+// the last one stored wins whole.
+bool config::set_output_limits(const std::string& value, std::string& canonical,
+                               std::string& error) {
+    output_limits limits;
+    for (std::size_t i = 0; i < client_class_count; ++i)
+        limits[i] = output_limit_for(static_cast<client_class>(i));
+    if (!parse_output_limits(value, limits, error)) return false;
+    canonical = output_limits_text(limits);
+    return true;
 }
 
 void config::load_command_line(int argc, char** argv) {
@@ -530,6 +581,13 @@ std::vector<std::string> config::bind() const {
     std::istringstream in(value_of("bind"));
     std::vector<std::string> out;
     for (std::string a; in >> a;) out.push_back(a[0] == '-' ? a.substr(1) : a);
+    return out;
+}
+std::vector<std::pair<long long, long long>> config::save_points() const {
+    std::istringstream in(value_of("save"));
+    std::vector<std::pair<long long, long long>> out;
+    for (long long seconds = 0, changes = 0; in >> seconds >> changes;)
+        out.emplace_back(seconds, changes);
     return out;
 }
 std::size_t config::databases() const {

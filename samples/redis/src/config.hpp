@@ -3,6 +3,8 @@
 // parameter, so the server starts with no file at all.
 #pragma once
 
+#include "client_limits.hpp"
+
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -60,7 +62,27 @@ public:
     std::string loglevel() const { return value_of("loglevel"); }
     std::string logfile() const { return value_of("logfile"); }
     std::size_t maxclients() const noexcept { return maxclients_.load(std::memory_order_relaxed); }
+    /// From now on CONFIG SET maxclients is refused past what RLIMIT_NOFILE can be raised
+    /// to (the start-up check, main.cpp, has fitted the configured value already).
+    void check_open_files() noexcept { check_open_files_.store(true, std::memory_order_relaxed); }
+    /// client-output-buffer-limit of one class. Any thread; read where replies are queued.
+    output_limit output_limit_for(client_class c) const noexcept {
+        const auto i = static_cast<std::size_t>(c);
+        return {obuf_hard_[i].load(relaxed), obuf_soft_[i].load(relaxed),
+                obuf_seconds_[i].load(relaxed)};
+    }
+    /// timeout: seconds a client may stay idle, 0 for ever. Any thread.
+    long long idle_timeout() const noexcept { return idle_timeout_.load(relaxed); }
+    /// tcp-keepalive: seconds, 0 off; applied to each accepted connection. Any thread.
+    long long tcp_keepalive() const noexcept { return tcp_keepalive_.load(relaxed); }
     std::string config_file() const { return file_; }
+    // Persistence (persist/). Any thread.
+    std::string dir() const { return value_of("dir"); }
+    std::string dbfilename() const { return value_of("dbfilename"); }
+    bool rdbcompression() const { return value_of("rdbcompression") == "yes"; }
+    bool rdbchecksum() const { return value_of("rdbchecksum") == "yes"; }
+    /// `save`'s points: (seconds, changes) pairs; none when saving is off (save "").
+    std::vector<std::pair<long long, long long>> save_points() const;
     /// notify-keyspace-events as flags (notify.hpp), read by every write. Any thread.
     std::uint32_t notify_flags() const noexcept {
         return notify_flags_.load(std::memory_order_relaxed);
@@ -112,6 +134,12 @@ private:
     std::atomic<long long> slowlog_slower_than_{0}, slowlog_max_len_{0}, latency_threshold_{0};
     std::atomic<long long> hash_max_entries_{0}, hash_max_value_{0}, set_max_intset_{0};
     std::atomic<bool> maxmemory_set_{false}, lfu_{false}, lru_{false};
+    // Client limits (client_limits.hpp).
+    std::atomic<bool> check_open_files_{false};
+    std::atomic<std::uint64_t> obuf_hard_[client_class_count]{}, obuf_soft_[client_class_count]{};
+    std::atomic<std::int64_t> obuf_seconds_[client_class_count]{};
+    std::atomic<long long> idle_timeout_{0}, tcp_keepalive_{0};
+    bool set_output_limits(const std::string& value, std::string& canonical, std::string& error);
 };
 
 /// Redis's glob matching (KEYS, CONFIG GET, PSUBSCRIBE): * ? [...] and \ escapes.

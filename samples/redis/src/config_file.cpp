@@ -158,6 +158,13 @@ bool config::rewrite(std::string& error) const {
         }
         for (std::string line; std::getline(in, line);) old_lines.push_back(line);
     }
+    // client-output-buffer-limit has a line per class: the file's lines of it take them in
+    // turn, and the classes left over are appended if they are not at their defaults.
+    output_limits limits = default_output_limits();
+    std::string ignored;
+    parse_output_limits(values.at("client-output-buffer-limit"), limits, ignored);
+    const auto class_lines = output_limits_lines(limits);
+    std::size_t next_class = 0;
     std::vector<std::string> out;
     std::set<std::string, std::less<>> written;
     std::vector<std::string> words;
@@ -176,6 +183,13 @@ bool config::rewrite(std::string& error) const {
             out.push_back(line);
             continue;
         }
+        if (name == "client-output-buffer-limit") {
+            if (next_class < class_lines.size())
+                out.push_back(class_lines[next_class++].first);
+            else
+                out.emplace_back();
+            continue;
+        }
         if (!written.insert(name).second) {
             out.emplace_back(); // a later line of the same parameter: Redis blanks it
             continue;
@@ -185,6 +199,11 @@ bool config::rewrite(std::string& error) const {
     std::vector<std::string> appended;
     for (const auto& p : config_detail::all_parameters()) {
         if (config_detail::canonical_name(p.name) != p.name) continue; // the alias is written
+        if (p.name == "client-output-buffer-limit") {
+            for (std::size_t k = next_class; k < class_lines.size(); ++k)
+                if (class_lines[k].second) appended.push_back(class_lines[k].first);
+            continue;
+        }
         if (written.contains(p.name)) continue;
         const std::string& value = values.at(std::string(p.name));
         if (value == p.default_value) continue;

@@ -10,11 +10,11 @@
 
 namespace corio_redis {
 
-void monitor_list::add(std::uint64_t id, std::shared_ptr<corio::connection> conn) {
+void monitor_list::add(std::uint64_t id, subscriber_ptr target) {
     std::lock_guard lock(mutex_);
     for (auto& [mid, c] : clients_)
         if (mid == id) return;
-    clients_.emplace_back(id, std::move(conn));
+    clients_.emplace_back(id, std::move(target));
     count_.store(clients_.size(), std::memory_order_relaxed);
 }
 
@@ -26,7 +26,7 @@ void monitor_list::remove(std::uint64_t id) {
 
 void monitor_list::send(const std::string& line) {
     std::lock_guard lock(mutex_);
-    for (auto& [id, conn] : clients_) conn->async_write(line);
+    for (auto& [id, target] : clients_) deliver(target, line);
 }
 
 std::string monitor_line(std::size_t db, std::string_view address, const std::string_view* args,

@@ -3,7 +3,7 @@
 // some exist; without monitors a command pays one relaxed load.
 #pragma once
 
-#include <corio/connection.hpp>
+#include "pubsub.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -19,8 +19,9 @@ class monitor_list {
 public:
     /// Whether any client is monitoring. Any thread.
     bool active() const noexcept { return count_.load(std::memory_order_relaxed) != 0; }
-    /// Adds a monitor (its connection's id names it). Any thread.
-    void add(std::uint64_t id, std::shared_ptr<corio::connection> conn);
+    /// Adds a monitor (its client id names it); the lines reach it as deliveries do to
+    /// subscribers, so its session checks its output limits. Any thread.
+    void add(std::uint64_t id, subscriber_ptr target);
     /// Removes the monitor `id`, if it is one. Any thread.
     void remove(std::uint64_t id);
     /// Sends `line` to every monitor (each on its own loop). Any thread.
@@ -28,7 +29,7 @@ public:
 
 private:
     std::mutex mutex_;
-    std::vector<std::pair<std::uint64_t, std::shared_ptr<corio::connection>>> clients_;
+    std::vector<std::pair<std::uint64_t, subscriber_ptr>> clients_;
     std::atomic<std::size_t> count_{0};
 };
 

@@ -1,6 +1,8 @@
 // Process figures from glibc and /proc; see process_info.hpp.
 #include "process_info.hpp"
 
+#include "memory_counter.hpp"
+
 #include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -12,7 +14,8 @@ namespace corio_redis {
 // glibc's counts; an allocator that replaces malloc without mallinfo2 (a sanitizer build's)
 // reports zeros: then the resident set stands in, the closest figure there is.
 std::size_t allocated_bytes() {
-    struct mallinfo2 mi = ::mallinfo2();
+    if (std::size_t counted = memory::used_bytes()) return counted;
+    struct mallinfo2 mi = ::mallinfo2(); // a program without the counting operator new
     std::size_t n = mi.uordblks + mi.hblkhd;
     return n != 0 ? n : resident_bytes();
 }

@@ -8,8 +8,8 @@
 
 namespace corio_redis {
 
-/// Bytes handed out by malloc and not freed (mallinfo2: arenas' in-use bytes plus mmapped
-/// blocks). Walks malloc's free lists: for INFO and MEMORY, not for every command.
+/// Bytes allocated and not freed: the counting operator new's total (memory_counter.hpp),
+/// or where it is not linked in, mallinfo2's (which walks every arena). Any thread.
 std::size_t allocated_bytes();
 /// Bytes malloc holds from the system (arenas and mmapped blocks).
 std::size_t allocator_held_bytes();

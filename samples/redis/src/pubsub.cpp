@@ -4,15 +4,25 @@
 #include "config.hpp"
 #include "resp/reply.hpp"
 
+#include <corio/loop.hpp>
+
 namespace corio_redis {
+
+void deliver(const subscriber_ptr& s, std::string bytes) {
+    s->conn->owner().post([s, bytes = std::move(bytes)] {
+        if (!s->conn->write(bytes)) return; // gone, or over its outbound cap
+        if (s->listener) s->listener->output_queued();
+        s->conn->flush_soon();
+    });
+}
 
 namespace {
 
-void deliver(subscriber& s, std::string bytes, corio::connection* publisher) {
-    if (s.conn.get() == publisher)
-        s.conn->write(bytes); // flushed with the publisher's batch, before its reply
+void deliver(const subscriber_ptr& s, std::string bytes, corio::connection* publisher) {
+    if (s->conn.get() == publisher)
+        s->conn->write(bytes); // flushed with the publisher's batch, before its reply
     else
-        s.conn->async_write(std::move(bytes));
+        deliver(s, std::move(bytes));
 }
 
 } // namespace
@@ -39,7 +49,7 @@ std::size_t pubsub_registry::publish_to_channel(std::string_view channel, std::s
         }
         return bytes;
     };
-    for (auto& s : it->second) deliver(*s, message(s->protocol), publisher);
+    for (auto& s : it->second) deliver(s, message(s->protocol), publisher);
     return it->second.size();
 }
 
@@ -55,7 +65,7 @@ std::size_t pubsub_registry::publish_to_patterns(std::string_view channel, std::
         out.bulk(pattern);
         out.bulk(channel);
         out.bulk(payload);
-        deliver(*s, std::move(bytes), publisher);
+        deliver(s, std::move(bytes), publisher);
         ++receivers;
     }
     return receivers;

@@ -45,7 +45,9 @@ server::server(corio::engine& engine, config& cfg)
     register_introspection_commands(commands_);
     register_slowlog_commands(commands_);
     register_function_commands(commands_);
+    register_persistence_commands(commands_);
     register_acl_commands(commands_);
+    snapshots_ = std::make_unique<persist::snapshotter>(*this);
     // Redis counts these per subcommand in INFO commandstats ("cmdstat_config|get").
     static constexpr std::string_view containers[] = {
         "acl",    "client", "cluster", "command", "config",  "function", "latency", "memory",
@@ -167,6 +169,19 @@ const command_spec* server::lookup(std::string_view name) const {
         buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
     auto it = commands_.find(std::string(buf, name.size()));
     return it == commands_.end() ? nullptr : &it->second;
+}
+
+bool server::save_at_shutdown() {
+    const shutdown_save mode = shutdown_mode.load();
+    if (mode == shutdown_save::nosave) return true;
+    if (mode == shutdown_save::configured && cfg_.save_points().empty()) return true;
+    engine_.log(corio::log_level::info, "Saving the final RDB snapshot before exiting.");
+    std::string error = snapshots_->save_blocking();
+    if (!error.empty()) {
+        engine_.log(corio::log_level::error, "Error trying to save the DB: " + error);
+        return false;
+    }
+    return true;
 }
 
 void server::start_expiry() {

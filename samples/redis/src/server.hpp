@@ -8,6 +8,7 @@
 #include "command.hpp"
 #include "config.hpp"
 #include "monitor.hpp"
+#include "persist/snapshotter.hpp"
 #include "shard.hpp"
 #include "stats.hpp"
 
@@ -38,6 +39,7 @@ void register_bitmap_commands(command_table& t);
 void register_introspection_commands(command_table& t); // OBJECT, MEMORY, DEBUG
 void register_slowlog_commands(command_table& t);       // SLOWLOG, LATENCY
 void register_function_commands(command_table& t);      // FUNCTION, LOLWUT
+void register_persistence_commands(command_table& t);   // SAVE, BGSAVE, LASTSAVE, DUMP, RESTORE
 void register_acl_commands(command_table& t);           // ACL
 
 class server {
@@ -65,6 +67,16 @@ public:
 
     /// CLIENT PAUSE's state, checked before every command.
     client_pause& pause() noexcept { return pause_; }
+
+    /// RDB snapshots: SAVE, BGSAVE, the schedule, INFO persistence (any thread).
+    persist::snapshotter& snapshots() noexcept { return *snapshots_; }
+    const persist::snapshotter& snapshots() const noexcept { return *snapshots_; }
+    /// What SHUTDOWN asked of the save at shutdown (any thread).
+    enum class shutdown_save : int { configured, save, nosave };
+    std::atomic<shutdown_save> shutdown_mode{shutdown_save::configured};
+    /// The engine's on_shutdown hook: the final save, if wanted (SHUTDOWN SAVE, or a
+    /// configured schedule), on the calling thread (no loop's). False if it failed.
+    bool save_at_shutdown();
 
     /// Starts active expiry on every shard (a ticker per loop). Call once, before run.
     void start_expiry();
@@ -98,6 +110,10 @@ public:
     /// The clients in MONITOR mode (any thread).
     monitor_list& monitors() noexcept { return monitors_; }
     std::atomic<std::uint64_t> rejected_connections{0};
+    // Clients closed for client-output-buffer-limit / client-query-buffer-limit (INFO stats,
+    // under Redis 7.2's names: 7.0 counts them nowhere).
+    std::atomic<std::uint64_t> client_output_buffer_limit_disconnections{0};
+    std::atomic<std::uint64_t> client_query_buffer_limit_disconnections{0};
     std::atomic<std::uint64_t> blocked_clients{0}; // blocking pops and paused clients
     // Blocking pops that have a timeout.
     std::atomic<std::uint64_t> clients_in_timeout_table{0};
@@ -112,6 +128,7 @@ private:
     std::atomic<std::uint64_t> last_operation_id_{0};
     client_pause pause_;
     monitor_list monitors_;
+    std::unique_ptr<persist::snapshotter> snapshots_;
     acl::registry acl_;
     void apply_renames(); // rename-command
 
@@ -127,5 +144,8 @@ private:
 
 /// Serves one client connection until it closes (the engine's handler).
 corio::task<> serve_client(server& srv, corio::connection& conn);
+/// Starts the once-a-second client checks on every loop (timeout, the output limits' soft
+/// seconds: session_limits.cpp). Call once, before run.
+void start_client_checks(server& srv);
 
 } // namespace corio_redis

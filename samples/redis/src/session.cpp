@@ -5,6 +5,7 @@
 
 #include "protected_mode.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <utility>
@@ -49,8 +50,15 @@ corio::task<> session::run() {
     std::size_t need = 1; // bytes the next parse needs buffered
     for (;;) {
         if (need > conn_.inbound_buffered()) {
-            auto more = co_await conn_.peek(need);
+            // A request longer than client-query-buffer-limit is not waited for whole: the
+            // client is closed once that much of it is here, as Redis does (no reply).
+            const std::size_t query_limit = srv_.cfg().client_query_buffer_limit();
+            auto more = co_await conn_.peek(std::min(need, query_limit + 1));
             if (!more) break;
+            if (need > query_limit) {
+                query_buffer_overflow();
+                break;
+            }
         }
         auto data = co_await conn_.read();
         if (!data) break;
@@ -84,7 +92,8 @@ corio::task<> session::run() {
         }
         for (auto& c : batch_) c.argv = args_.data() + c.first_arg;
         co_await run_commands(batch_);
-        if (killed_) break; // CLIENT KILL: what is left unsent is dropped, as in Redis
+        if (!killed_) output_over_limit(); // the last command's replies
+        if (killed_) break; // CLIENT KILL, output limits: what is unsent is dropped, as in Redis
         if (protocol_error) {
             const std::size_t mark = out_bytes_.size();
             out_.error(error_text);
@@ -104,8 +113,8 @@ corio::task<> session::run() {
             // The replies leave at the end of the loop's turn, with the other connections'
             // (as Redis writes before it sleeps): a busy server then wakes each client about
             // once per turn, not once per batch. Past the high-water mark, wait for the
-            // client to take them, as flush() does.
-            if (conn_.outbound_buffered() > conn_.high_water_mark()) {
+            // client to take them, as flush() does (unless a hard output limit bounds them).
+            if (conn_.outbound_buffered() > conn_.high_water_mark() && waits_for_peer()) {
                 auto failed = co_await conn_.flush();
                 if (failed) break;
             } else {
@@ -113,7 +122,10 @@ corio::task<> session::run() {
             }
         }
         if (client_.close_after_reply) break;
-        if (conn_.inbound_buffered() > srv_.cfg().client_query_buffer_limit()) break;
+        if (conn_.inbound_buffered() > srv_.cfg().client_query_buffer_limit()) {
+            query_buffer_overflow();
+            break;
+        }
     }
     if (subscribed()) co_await unsubscribe_all_silently();
     unwatch();
@@ -126,6 +138,9 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
     const bool top = tx_ == 0;
     std::size_t i = 0;
     while (i < batch.size()) {
+        // Over its output limits, a client runs no more of its batch (Redis stops reading a
+        // client it is closing).
+        if (top && i != 0 && output_over_limit()) co_return;
         if (killed_) co_return; // CLIENT KILL: the rest of the batch is not run
         auto& c = batch[i];
         if (top) {
@@ -194,7 +209,7 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
         // but no admin command, as in Redis.
         if (srv_.monitors().active() && !(c.spec->flags & cmd_admin)) end_of_command.feed = &c;
         if (c.spec->name == "monitor") {
-            if (!monitoring_) srv_.monitors().add(client_.id, conn_.shared_from_this());
+            if (!monitoring_) srv_.monitors().add(client_.id, delivery_target());
             monitoring_ = true;
             out_.ok();
             ++i;
@@ -250,6 +265,13 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
             if (client_.close_after_reply) co_return;
             continue;
         }
+        if (runs_persistence(c)) { // SAVE, BGSAVE: they hold every shard for a moment
+            const run_clock clock = clock_start();
+            co_await persistence_command(c);
+            account(*c.spec, args_of(c), here_, mark, clock);
+            ++i;
+            continue;
+        }
         if (runs_in_session(c)) { // CLIENT LIST, KILL, PAUSE...: they visit other loops
             co_await client_command(c);
             ++i;
@@ -283,34 +305,45 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
         if (!reply_skip_ && !srv_.pause().engaged() && !srv_.monitors().active())
             while (end < batch.size() && batch[end].target == c.target) ++end;
         shard& s = srv_.shard_at(c.target);
+        // Past a hard output limit the rest of the run is left to the check at the top of
+        // this loop (which closes the client), as Redis runs nothing more for it. The bytes
+        // the connection holds are read here: on the other shard only out_bytes_ is ours.
+        const std::uint64_t hard = top ? srv_.cfg().output_limit_for(limit_class()).hard : 0;
+        const std::size_t queued = conn_.outbound_buffered();
+        std::size_t ran_to = end;
         auto work = [&, i, end] {
             for (std::size_t k = i; k < end; ++k)
                 if (!can_run(s, batch[k])) return false;
             std::int64_t now = unix_ms();
             for (std::size_t k = i; k < end; ++k) {
                 if (!reject(batch[k], s.index)) execute(batch[k], &s, now);
+                if (hard != 0 && reply_list_bytes(queued + out_bytes_.size()) >= hard) {
+                    ran_to = k + 1;
+                    break;
+                }
             }
             return true;
         };
         co_await run_on(s, work);
-        if (top && end > i + 1) note_command(batch[end - 1]); // CLIENT LIST: the last
-        i = end;
+        if (top && ran_to > i + 1) note_command(batch[ran_to - 1]); // CLIENT LIST: the last
+        i = ran_to;
     }
 }
 
 } // namespace detail
 
 corio::task<> serve_client(server& srv, corio::connection& conn) {
-    srv.total_connections.fetch_add(1, std::memory_order_relaxed);
+    const bool admitted = detail::admit_client(srv, conn); // counts it in (maxclients)
+    if (!admitted) co_return;
     if (protected_mode_refuses(srv.cfg().protected_mode(), srv.acl().default_nopass(),
                                detail::is_local_peer(conn))) {
-        srv.rejected_connections.fetch_add(1, std::memory_order_relaxed);
         // Redis's DENIED error, then the connection is closed without reading anything.
+        srv.connected_clients.fetch_sub(1, std::memory_order_relaxed);
+        srv.rejected_connections.fetch_add(1, std::memory_order_relaxed);
         auto failed = co_await conn.flush(protected_mode_denial);
         (void)failed;
         co_return;
     }
-    srv.connected_clients.fetch_add(1, std::memory_order_relaxed);
     detail::session s(srv, conn);
     try {
         co_await s.run();

@@ -3,9 +3,11 @@
 // loop and placement (session.cpp), multi-shard commands (session_multi_shard.cpp), MULTI/
 // EXEC/WATCH (session_transactions.cpp), SCAN (session_scan.cpp) and blocking pops
 // (session_blocking.cpp), and the CLIENT subcommands that reach other clients (LIST, KILL,
-// UNBLOCK: session_client.cpp; PAUSE, UNPAUSE and REPLY: session_pause.cpp).
+// UNBLOCK: session_client.cpp; PAUSE, UNPAUSE and REPLY: session_pause.cpp), and the client
+// limits (maxclients, output and query buffer limits, timeout: session_limits.cpp).
 #pragma once
 
+#include "client_limits.hpp"
 #include "command_clock.hpp"
 #include "hop.hpp"
 #include "resp/request_parser.hpp"
@@ -56,8 +58,11 @@ corio::task<> visit_shards(server& srv, std::size_t here, Visit& visit) {
 }
 /// True for a peer on this machine: loopback or a unix socket (session_stats.cpp).
 bool is_local_peer(const corio::connection& conn);
+/// maxclients: counts the new client in, or refuses it with Redis's error (false: the
+/// caller ends, and the connection is closed); sets tcp-keepalive (session_limits.cpp).
+bool admit_client(server& srv, corio::connection& conn);
 
-class session {
+class session : private output_listener {
 public:
     session(server& srv, corio::connection& conn)
         : srv_(srv), conn_(conn), out_(out_bytes_, 2),
@@ -79,6 +84,7 @@ public:
     /// Takes this session off its shard's list; once run() is over (on this loop). Not in
     /// the destructor: a coroutine frame destroyed at exit may outlive the server.
     void leave_registry() {
+        if (me_) me_->listener = nullptr; // deliveries still on their way find no session
         if (monitoring_) srv_.monitors().remove(client_.id);
         auto& listed = srv_.shard_at(here_).sessions;
         listed[slot_] = listed.back();
@@ -207,6 +213,15 @@ private:
         }
     }
 
+    // ---- SAVE, BGSAVE (session_persist.cpp) --------------------------------------------
+    static bool runs_persistence(const parsed_command& c);
+    /// stop-writes-on-bgsave-error in force: the last save failed, saving is configured.
+    bool refuses_writes() const {
+        return !srv_.snapshots().last_ok() && refuses_writes_after_failure();
+    }
+    bool refuses_writes_after_failure() const;
+    corio::task<> persistence_command(const parsed_command& c);
+
     // ---- CLIENT PAUSE/UNPAUSE/REPLY/NO-EVICT (session_pause.cpp) -----------------------
     void client_pause(const parsed_command& c);
     corio::task<> client_unpause();
@@ -250,8 +265,22 @@ private:
             out_.error("NOAUTH Authentication required.");
             return true;
         }
+        if (multi_.active && c.spec->flags & cmd_no_multi) {
+            out_.error("ERR Command not allowed inside a transaction");
+            return true;
+        }
         // The ACL check's fast path: a user whose rules allow everything.
-        if (acl_gone_ || !client_.user->unrestricted()) return acl_refuses(c);
+        if ((acl_gone_ || !client_.user->unrestricted()) && acl_refuses(c)) return true;
+        // stop-writes-on-bgsave-error: after a failed save, writes are refused until one
+        // succeeds (while saving is configured), so that nobody writes what cannot be kept.
+        if (c.spec->flags & cmd_write && refuses_writes()) {
+            out_.error("MISCONF Redis is configured to save RDB snapshots, but it's currently "
+                       "unable to persist to disk. Commands that may modify the data set are "
+                       "disabled, because this instance is configured to report errors during "
+                       "writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). "
+                       "Please check the Redis logs for details about the RDB error.");
+            return true;
+        }
         return false;
     }
 
@@ -272,6 +301,40 @@ private:
     corio::task<> close_stale_sessions();
 
     corio::task<> run_commands(std::vector<parsed_command>& batch);
+
+    // ---- client limits (session_limits.cpp) ----------------------------------------------
+public:
+    /// The per-loop check (once a second, shard's loop): closes the clients idle past
+    /// `timeout` and those over their output limits for too long.
+    static void check_clients(server& srv, shard& sh);
+
+private:
+    // The class the output limits of this client are: pubsub while subscribed (in either
+    // protocol, as Redis's flag is), else normal (MONITOR clients too, as in Redis).
+    client_class limit_class() const noexcept {
+        return subscribed() ? client_class::pubsub : client_class::normal;
+    }
+    // Reply bytes queued and not yet sent: this batch's, then the connection's.
+    std::size_t pending_output() const noexcept {
+        return out_bytes_.size() + conn_.outbound_buffered();
+    }
+    /// Checks the output limits of this client's class; over them it is closed (kill) and
+    /// true is returned. Cheap: a few relaxed loads, no clock unless over the soft limit.
+    bool output_over_limit();
+    void output_queued() override { output_over_limit(); }
+    /// Whether the backpressure wait (flush past the high-water mark) applies: not to a
+    /// class with a hard limit, which bounds the buffer instead (Redis has no such wait,
+    /// so its clients reach their limits).
+    bool waits_for_peer() const noexcept {
+        return srv_.cfg().output_limit_for(limit_class()).hard == 0;
+    }
+    /// Logs and counts a query buffer over client-query-buffer-limit; the caller closes.
+    void query_buffer_overflow();
+    /// The subscriber record deliveries reach this client by (made on first use).
+    const subscriber_ptr& delivery_target();
+    std::string client_info() const; // CLIENT INFO's line, for log lines
+    output_guard output_guard_;
+    std::size_t seen_pending_ = 0; // what the last check_clients saw pending (progress)
 
     // ---- statistics: INFO commandstats/errorstats, SLOWLOG, LATENCY (session_stats.cpp) --
     struct run_clock {

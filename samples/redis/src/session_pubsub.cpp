@@ -28,11 +28,7 @@ bool session::allowed_when_subscribed(std::string_view name) {
 }
 
 corio::task<> session::change_subscription(bool pattern, bool add, std::string_view name) {
-    if (!me_) {
-        me_ = std::make_shared<subscriber>();
-        me_->conn = conn_.shared_from_this();
-        me_->id = client_.id;
-    }
+    delivery_target();
     me_->protocol = client_.protocol;
     auto apply = [this, pattern, add, name](shard& sh) {
         auto& reg = sh.pubsub;

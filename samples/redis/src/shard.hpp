@@ -60,7 +60,9 @@ using watch_map =
 
 struct shard {
     shard(std::size_t index, corio::loop& loop, std::size_t databases)
-        : index(index), loop(loop), dbs(databases), blocked(databases), watchers(databases) {}
+        : index(index), loop(loop), dbs(databases), blocked(databases), watchers(databases) {
+        for (std::size_t d = 0; d < dbs.size(); ++d) dbs[d].set_index(d);
+    }
 
     std::size_t index;
     corio::loop& loop;
@@ -90,8 +92,13 @@ struct shard {
     // only those count as written for WATCH when the results go back to their shards.
     std::vector<std::pair<std::size_t, std::string>>* touch_log = nullptr;
 
+    // Keys changed here since the start (rdb_changes_since_last_save, the save schedule).
+    // Written on this shard's loop, read from any.
+    std::atomic<std::uint64_t> changes{0};
+
     /// A write to `key` in database `db`: every client watching it will fail its EXEC.
     void touch(std::size_t db, std::string_view key) {
+        changes.store(changes.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
         if (touch_log) touch_log->emplace_back(db, std::string(key));
         if (watch_count == 0) return;
         auto it = watchers[db].find(key);

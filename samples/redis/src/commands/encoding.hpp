@@ -51,6 +51,21 @@ inline void settle_set_encoding(db::set_type& s, const config& cfg) {
         if (!integer_like(*it)) s.hashtable = true;
 }
 
+/// A hash Redis builds whole (RESTORE, loading a snapshot): a listpack if it is small
+/// enough in fields and in every field's and value's length.
+inline void settle_hash_encoding(db::hash_type& h, const config& cfg) {
+    const auto max_value = static_cast<unsigned long long>(cfg.hash_max_listpack_value());
+    h.hashtable = h.size() > static_cast<unsigned long long>(cfg.hash_max_listpack_entries());
+    for (auto it = h.begin(); !h.hashtable && it != h.end(); ++it)
+        if (it->first.size() > max_value || it->second.size() > max_value) h.hashtable = true;
+}
+
+/// The encoding flags of a value made whole (RESTORE, loading a snapshot).
+inline void settle_encoding(db::value& v, const config& cfg) {
+    if (v.type() == db::value_type::hash) settle_hash_encoding(v.hash(), cfg);
+    if (v.type() == db::value_type::set) settle_set_encoding(v.set(), cfg);
+}
+
 /// OBJECT ENCODING's answer for a value.
 std::string_view encoding_name(const db::value& v);
 

@@ -57,25 +57,31 @@ std::string info_memory(server& srv) {
         ratio(rss, used), static_cast<long long>(rss) - static_cast<long long>(used));
 }
 
-std::string info_persistence(server& srv, const stats_totals& t) {
-    // No persistence yet: nothing was ever saved or loaded, and every write since the
-    // start is a change not saved.
+std::string info_persistence(server& srv, const stats_totals&) {
+    const persist::snapshotter& snap = srv.snapshots();
+    const bool saving = snap.in_progress();
+    // No fork, so nothing is copied on write: the cow fields stay 0 (a snapshot's extra
+    // memory is its serialized chunks waiting for the disk, bounded by the writer).
     return fmt::format("# Persistence\r\n"
                        "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\n"
                        "current_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\n"
-                       "current_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n"
-                       "rdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:0\r\n"
-                       "rdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\n"
-                       "rdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\n"
-                       "rdb_saves:0\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\n"
-                       "rdb_last_load_keys_loaded:0\r\naof_enabled:0\r\n"
+                       "current_save_keys_processed:{}\r\ncurrent_save_keys_total:{}\r\n"
+                       "rdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\n"
+                       "rdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\n"
+                       "rdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\n"
+                       "rdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\n"
+                       "rdb_last_load_keys_loaded:{}\r\naof_enabled:0\r\n"
                        "aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n"
                        "aof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\n"
                        "aof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\n"
                        "aof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\n"
                        "aof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\n"
                        "module_fork_last_cow_size:0\r\n",
-                       t.writes, srv.started_unix_ms / 1000);
+                       saving ? snap.keys_processed() : 0, saving ? snap.keys_total() : 0,
+                       snap.changes_since_save(), saving ? 1 : 0, snap.last_save_unix(),
+                       snap.last_ok() ? "ok" : "err", snap.last_duration_seconds(),
+                       snap.current_seconds(), snap.saves(), snap.load_expired(),
+                       snap.load_loaded());
 }
 
 std::string info_stats(server& srv, const stats_totals& t) {
@@ -83,9 +89,14 @@ std::string info_stats(server& srv, const stats_totals& t) {
                        "total_commands_processed:{}\r\nrejected_connections:{}\r\n"
                        "expired_keys:{}\r\nevicted_keys:0\r\nevicted_clients:0\r\n"
                        "keyspace_hits:{}\r\nkeyspace_misses:{}\r\ntotal_forks:0\r\n"
-                       "unexpected_error_replies:0\r\ntotal_error_replies:{}\r\n",
+                       "unexpected_error_replies:0\r\ntotal_error_replies:{}\r\n"
+                       // Redis 7.2's fields (7.0 has none): the clients closed for their limits.
+                       "client_query_buffer_limit_disconnections:{}\r\n"
+                       "client_output_buffer_limit_disconnections:{}\r\n",
                        srv.total_connections.load(), t.commands, srv.rejected_connections.load(),
-                       t.expired, t.hits, t.misses, t.errors);
+                       t.expired, t.hits, t.misses, t.errors,
+                       srv.client_query_buffer_limit_disconnections.load(),
+                       srv.client_output_buffer_limit_disconnections.load());
 }
 
 std::string info_cpu() {

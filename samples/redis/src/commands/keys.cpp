@@ -123,7 +123,7 @@ void pexpiretime(command_context& c) {
     ttl_common(c, true, true);
 }
 
-void persist(command_context& c) {
+void persist_cmd(command_context& c) {
     entry* e = c.db().find(c.args[1], c.now_ms);
     if (!e || e->expire_at == 0) return c.out.integer(0);
     c.db().set_expiry(c.args[1], *e, 0);
@@ -321,7 +321,7 @@ void register_key_commands(command_table& t) {
     add({"pttl", 2, r, 1, 1, 1, pttl});
     add({"expiretime", 2, r, 1, 1, 1, expiretime});
     add({"pexpiretime", 2, r, 1, 1, 1, pexpiretime});
-    add({"persist", 2, w, 1, 1, 1, persist});
+    add({"persist", 2, w, 1, 1, 1, persist_cmd});
     add({"rename", 3, cmd_write, 1, 2, 1, rename});
     add({"renamenx", 3, w, 1, 2, 1, renamenx});
     add({"copy", -3, cmd_write, 1, 2, 1, copy});

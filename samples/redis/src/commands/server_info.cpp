@@ -161,6 +161,8 @@ void config_cmd(command_context& c) {
         c.srv.reset_stats();
         c.srv.total_connections = 0;
         c.srv.rejected_connections = 0;
+        c.srv.client_query_buffer_limit_disconnections = 0;
+        c.srv.client_output_buffer_limit_disconnections = 0;
         c.srv.memory_peak = allocated_bytes();
         return c.out.ok();
     }
@@ -174,12 +176,38 @@ void config_cmd(command_context& c) {
     c.out.error("ERR unknown subcommand '" + std::string(c.args[1]) + "'. Try CONFIG HELP.");
 }
 
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: the engine stops gracefully; the final save
+// (if any) runs once every client is gone (server::save_at_shutdown). A directory the save
+// could not write to is found here first, so that the client hears of it, as in Redis.
 void shutdown(command_context& c) {
+    bool save = false, nosave = false, force = false, abort = false;
     for (std::size_t i = 1; i < c.args.size(); ++i) {
-        if (!iequals(c.args[i], "nosave") && !iequals(c.args[i], "save") &&
-            !iequals(c.args[i], "now") && !iequals(c.args[i], "force"))
+        if (iequals(c.args[i], "nosave"))
+            nosave = true;
+        else if (iequals(c.args[i], "save"))
+            save = true;
+        else if (iequals(c.args[i], "force"))
+            force = true;
+        else if (iequals(c.args[i], "abort"))
+            abort = true;
+        else if (!iequals(c.args[i], "now"))
             return reply_syntax_error(c.out);
     }
+    if ((save && nosave) || (abort && c.args.size() > 2)) return reply_syntax_error(c.out);
+    if (abort) return c.out.error("ERR No shutdown in progress.");
+    const bool saving = save || (!nosave && !c.srv.cfg().save_points().empty());
+    if (saving && !force) {
+        std::string dir = c.srv.cfg().dir();
+        if (::access(dir.empty() ? "." : dir.c_str(), W_OK) != 0) {
+            c.srv.engine().log(corio::log_level::warn,
+                               "Error trying to save the DB: the directory " + dir +
+                                   " is not writable; not shutting down");
+            return c.out.error("ERR Errors trying to SHUTDOWN. Check logs.");
+        }
+    }
+    c.srv.shutdown_mode.store(save     ? server::shutdown_save::save
+                              : nosave ? server::shutdown_save::nosave
+                                       : server::shutdown_save::configured);
     c.srv.engine().stop();
     c.client.close_after_reply = true; // Redis replies nothing: the connection just closes
 }

@@ -55,6 +55,10 @@ entry* database::find(std::string_view key, std::int64_t now_ms) {
 entry* database::find_untouched(std::string_view key, std::int64_t now_ms) {
     entry* e = map_.find(key);
     if (!e) return nullptr;
+    // Every command reaches its keys through here, reads and writes alike: saving an
+    // unsaved entry on any access is simpler than telling them apart, and costs only
+    // moving the entry's turn in the snapshot earlier.
+    before_change(key, *e);
     if (e->expire_at != 0 && e->expire_at <= now_ms) {
         forget_expiry(key);
         map_.erase(key);
@@ -68,6 +72,7 @@ entry* database::find_untouched(std::string_view key, std::int64_t now_ms) {
 
 entry& database::find_or_create(std::string_view key, std::int64_t now_ms, bool& created) {
     entry& e = map_.find_or_insert(key, created);
+    if (!created) before_change(key, e);
     if (!created && e.expire_at != 0 && e.expire_at <= now_ms) {
         // Expired: the key starts over, as a new empty string with no expiry.
         forget_expiry(key);
@@ -99,6 +104,7 @@ entry& database::put(std::string_view key, value val, std::int64_t now_ms, bool 
 bool database::erase(std::string_view key) {
     entry* e = map_.find(key);
     if (!e) return false;
+    before_change(key, *e);
     if (e->expire_at != 0) forget_expiry(key);
     map_.erase(key);
     publish_counts();
@@ -106,13 +112,17 @@ bool database::erase(std::string_view key) {
 }
 
 void database::set_expiry(std::string_view key, entry& e, std::int64_t at_ms) {
+    before_change(key, e);
     if (e.expire_at == 0 && at_ms != 0) expiring_.emplace(key);
     if (e.expire_at != 0 && at_ms == 0) forget_expiry(key);
     e.expire_at = at_ms;
     publish_counts();
 }
 
-void database::swap_contents(database& other) noexcept {
+void database::swap_contents(database& other) {
+    // The contents change databases: a snapshot saves both first, under their old numbers.
+    if (snapshot_) snapshot_->save_rest(*this);
+    if (other.snapshot_ && &other != this) other.snapshot_->save_rest(other);
     map_.swap(other.map_);
     expiring_.swap(other.expiring_);
     std::swap(cursor_, other.cursor_);
@@ -121,6 +131,7 @@ void database::swap_contents(database& other) noexcept {
 }
 
 void database::clear() {
+    if (snapshot_) snapshot_->save_rest(*this);
     // Fresh tables, not clear(): a cleared table keeps its buckets (memory, and time for
     // every later walk over them).
     map_.clear();

@@ -15,6 +15,17 @@
 
 namespace corio_redis::db {
 
+class database;
+
+/// A snapshot under way (persist/shard_snapshot.hpp) is told before an entry it has not
+/// saved yet changes or goes, so that it saves the entry as it was first, and before the
+/// whole database is emptied or traded (FLUSHDB, SWAPDB), so that it saves what is left.
+struct snapshot_observer {
+    virtual ~snapshot_observer() = default;
+    virtual void save_first(database& d, std::string_view key, entry& e) = 0;
+    virtual void save_rest(database& d) = 0;
+};
+
 class database {
 public:
     /// Told of the changes the database makes by itself: keys that expire (lazily or by
@@ -57,8 +68,25 @@ public:
     std::size_t expiring() const noexcept { return expiring_.size(); }
     void clear();
     keyspace& entries() noexcept { return map_; }
+    /// Index of this database in its shard (SELECT's number).
+    std::size_t index() const noexcept { return index_; }
+    void set_index(std::size_t i) noexcept { index_ = i; }
+
+    /// Snapshots: from here on entries made get epoch `epoch`, and those of another epoch
+    /// are unsaved: `observer` sees them before they change. Null ends it.
+    void begin_snapshot(snapshot_observer* observer, std::uint8_t epoch) noexcept {
+        snapshot_ = observer;
+        map_.set_new_epoch(epoch);
+    }
+    void end_snapshot() noexcept { snapshot_ = nullptr; }
+    /// True while a snapshot under way has not saved `e` yet.
+    bool unsaved(const entry& e) const noexcept {
+        return snapshot_ && keyspace::epoch_of(e) != map_.epoch();
+    }
+    /// Marks `e` saved by the snapshot under way.
+    void mark_saved(entry& e) const noexcept { keyspace::set_epoch(e, map_.epoch()); }
     /// SWAPDB: trades contents (keys, expiries) with `other`, not the statistics.
-    void swap_contents(database& other) noexcept;
+    void swap_contents(database& other);
 
     /// While on, find() counts hits and misses (INFO keyspace_hits/misses): the session
     /// turns it on around read-only commands, as Redis counts only their lookups.
@@ -78,6 +106,11 @@ public:
     void rehash_some(std::size_t buckets) noexcept { map_.rehash_some(buckets); }
 
 private:
+    // Before `e` (of `key`) changes or goes: a snapshot that has not saved it does so now.
+    void before_change(std::string_view key, entry& e) {
+        if (unsaved(e)) [[unlikely]]
+            snapshot_->save_first(*this, key, e);
+    }
     void forget_expiry(std::string_view key);
     void publish_counts() noexcept {
         size_seen_.store(map_.size(), std::memory_order_relaxed);
@@ -88,6 +121,8 @@ private:
 
     keyspace map_;
     event_hook events_;
+    snapshot_observer* snapshot_ = nullptr;
+    std::size_t index_ = 0;
     // The keys that have an expiry: active expiry samples these only, so keys without a TTL
     // (however many) do not slow it down.
     std::unordered_set<std::string, string_hash, std::equal_to<>> expiring_;

@@ -34,7 +34,7 @@ std::size_t keyspace::hash(std::string_view key) noexcept {
     return std::hash<std::string_view>{}(key);
 }
 
-keyspace::node* keyspace::make_node(std::string_view key) {
+keyspace::node* keyspace::make_node(std::string_view key) const {
     if (key.size() > std::numeric_limits<std::uint32_t>::max())
         throw std::length_error("key longer than 4 GiB");
     unsigned char length[5];
@@ -44,12 +44,14 @@ keyspace::node* keyspace::make_node(std::string_view key) {
         if (v < 0x80) break;
     }
     const std::uint32_t never = 0;
-    void* memory = ::operator new(sizeof(node) + sizeof never + length_bytes + key.size());
+    const std::size_t header = sizeof never + 1; // access time, epoch
+    void* memory = ::operator new(sizeof(node) + header + length_bytes + key.size());
     node* n = new (memory) node();
     char* bytes = n->bytes();
     std::memcpy(bytes, &never, sizeof never);
-    std::memcpy(bytes + sizeof never, length, length_bytes);
-    if (!key.empty()) std::memcpy(bytes + sizeof never + length_bytes, key.data(), key.size());
+    bytes[sizeof never] = static_cast<char>(epoch_);
+    std::memcpy(bytes + header, length, length_bytes);
+    if (!key.empty()) std::memcpy(bytes + header + length_bytes, key.data(), key.size());
     return n;
 }
 

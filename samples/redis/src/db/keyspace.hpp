@@ -60,11 +60,22 @@ public:
     static void set_access(entry& e, std::uint32_t t) noexcept {
         std::memcpy(node_of(e)->bytes(), &t, sizeof t);
     }
+    /// The snapshot epoch an entry was last saved in or made in (persist/shard_snapshot.hpp:
+    /// during a snapshot, an entry of an older epoch has not been saved yet).
+    static std::uint8_t epoch_of(const entry& e) noexcept {
+        return static_cast<std::uint8_t>(node_of(e)->bytes()[sizeof(std::uint32_t)]);
+    }
+    static void set_epoch(entry& e, std::uint8_t epoch) noexcept {
+        node_of(e)->bytes()[sizeof(std::uint32_t)] = static_cast<char>(epoch);
+    }
+    /// The epoch new entries get.
+    std::uint8_t epoch() const noexcept { return epoch_; }
+    void set_new_epoch(std::uint8_t epoch) noexcept { epoch_ = epoch; }
     /// The bytes the node of a key of this length asks of the allocator (MEMORY USAGE).
     static std::size_t node_bytes(std::size_t key_length) noexcept {
         std::size_t length_bytes = 1;
         for (std::size_t v = key_length; v >= 0x80; v >>= 7) ++length_bytes;
-        return sizeof(node) + sizeof(std::uint32_t) + length_bytes + key_length;
+        return sizeof(node) + sizeof(std::uint32_t) + 1 + length_bytes + key_length;
     }
 
     /// Calls f(key, entry&) for every key. f must not insert or erase.
@@ -125,16 +136,17 @@ public:
 
 private:
     // One allocation: the entry and the chain link, then the bytes: the last access (4
-    // bytes, unaligned), the key's length (LEB128: one byte below 128) and the key. With a
-    // 10-byte key that is 71 bytes, which malloc serves from an 80-byte block (a 4-byte
-    // length would make it 96). Deriving from entry makes the way back from an entry a
-    // plain downcast.
+    // bytes, unaligned), the snapshot epoch (1 byte), the key's length (LEB128: one byte
+    // below 128) and the key. With a 10-byte key that is 72 bytes, which malloc serves from
+    // an 80-byte block (a 4-byte length would make it 96). Deriving from entry makes the way back
+    // from an entry a plain downcast.
     struct node : entry {
         node* next = nullptr;
         char* bytes() noexcept { return reinterpret_cast<char*>(this + 1); }
         const char* bytes() const noexcept { return reinterpret_cast<const char*>(this + 1); }
         std::string_view key() const noexcept {
-            const auto* p = reinterpret_cast<const unsigned char*>(bytes()) + sizeof(std::uint32_t);
+            const auto* p =
+                reinterpret_cast<const unsigned char*>(bytes()) + sizeof(std::uint32_t) + 1;
             std::size_t length = 0;
             for (unsigned shift = 0;; shift += 7) {
                 length |= static_cast<std::size_t>(*p & 0x7f) << shift;
@@ -158,12 +170,12 @@ private:
         return static_cast<node*>(const_cast<entry*>(&e));
     }
     static std::size_t hash(std::string_view key) noexcept;
-    static node* make_node(std::string_view key);
     static void free_node(node* n) noexcept;
     static std::uint64_t next_cursor(std::uint64_t cursor, std::size_t mask) noexcept;
     // Where new keys go: the resized table while a resize is under way.
     const table& target() const noexcept { return rehashing() ? tables_[1] : tables_[0]; }
     table& target() noexcept { return rehashing() ? tables_[1] : tables_[0]; }
+    node* make_node(std::string_view key) const;
     node* find_in(const table& t, std::size_t h, std::string_view key) const noexcept;
     void start_resize(std::size_t buckets) noexcept;
     void resize_if_needed() noexcept;
@@ -171,6 +183,7 @@ private:
     table tables_[2];
     std::size_t moved_ = not_rehashing; // old buckets already moved while rehashing
     std::size_t size_ = 0;
+    std::uint8_t epoch_ = 0;
 };
 
 } // namespace corio_redis::db

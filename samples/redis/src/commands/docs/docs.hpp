@@ -316,6 +316,7 @@ struct command_doc {
 list<command_doc> connection_docs();
 list<command_doc> pubsub_docs();
 list<command_doc> server_docs();
+list<command_doc> persistence_docs();
 list<command_doc> introspection_docs(); // OBJECT, MEMORY, DEBUG, FUNCTION, SLOWLOG...
 list<command_doc> strings_docs();
 list<command_doc> keys_docs();
