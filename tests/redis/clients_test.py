@@ -45,6 +45,7 @@ import clients_cases_pubsub  # noqa: E402,F401
 import clients_cases_tools  # noqa: E402,F401
 import clients_cases_client  # noqa: E402,F401
 import clients_cases_server  # noqa: E402,F401
+import clients_cases_memory  # noqa: E402,F401
 import clients_cases_limits  # noqa: E402,F401
 import clients_cases_acl  # noqa: E402,F401
 

@@ -37,6 +37,7 @@ enum command_flag : std::uint32_t {
     cmd_container = 1u << 11,  // has subcommands: CLIENT LIST shows "client|list", INFO counts each
     cmd_subcommands = cmd_container,
     cmd_no_multi = 1u << 12, // refused inside MULTI (SAVE), as Redis's no-multi flag
+    cmd_denyoom = 1u << 13,  // refused over maxmemory (set from COMMAND's facts: eviction.hpp)
 };
 
 struct command_context {

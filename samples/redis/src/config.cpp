@@ -61,7 +61,10 @@ constexpr parameter parameters[] = {
     {"maxmemory-policy", kind::choice, "noeviction", 0, 0,
      "noeviction allkeys-lru allkeys-lfu allkeys-random volatile-lru volatile-lfu "
      "volatile-random volatile-ttl"},
-    {"maxmemory-samples", kind::integer, "5", 1, 64},
+    {"maxmemory-samples", kind::integer, "5", 1, 2147483647},
+    {"maxmemory-eviction-tenacity", kind::integer, "10", 0, 100},
+    {"lfu-log-factor", kind::integer, "10", 0, 2147483647},
+    {"lfu-decay-time", kind::integer, "1", 0, 2147483647},
     {"notify-keyspace-events", kind::text, ""},
     {"lazyfree-lazy-eviction", kind::boolean, "no"},
     {"lazyfree-lazy-expire", kind::boolean, "no"},
@@ -478,11 +481,33 @@ void config::refresh_cached(std::string_view name, const std::string& value) {
         hash_max_value_.store(number(), relaxed);
     else if (name == "set-max-intset-entries")
         set_max_intset_.store(number(), relaxed);
-    else if (name == "maxmemory")
+    else if (name == "maxmemory") {
         maxmemory_set_.store(number() != 0, relaxed);
-    else if (name == "maxmemory-policy") {
+        maxmemory_.store(static_cast<std::size_t>(number()), relaxed);
+    } else if (name == "maxmemory-policy") {
         lfu_.store(value.ends_with("-lfu"), relaxed);
         lru_.store(value.ends_with("-lru"), relaxed);
+        access_.lfu.store(value.ends_with("-lfu"), relaxed);
+        static constexpr std::pair<std::string_view, eviction_policy> policies[] = {
+            {"noeviction", eviction_policy::noeviction},
+            {"allkeys-lru", eviction_policy::allkeys_lru},
+            {"allkeys-lfu", eviction_policy::allkeys_lfu},
+            {"allkeys-random", eviction_policy::allkeys_random},
+            {"volatile-lru", eviction_policy::volatile_lru},
+            {"volatile-lfu", eviction_policy::volatile_lfu},
+            {"volatile-random", eviction_policy::volatile_random},
+            {"volatile-ttl", eviction_policy::volatile_ttl},
+        };
+        for (auto [text, policy] : policies)
+            if (value == text) eviction_.store(policy, relaxed);
+    } else if (name == "maxmemory-samples") {
+        samples_.store(static_cast<int>(number()), relaxed);
+    } else if (name == "maxmemory-eviction-tenacity") {
+        tenacity_.store(number(), relaxed);
+    } else if (name == "lfu-log-factor") {
+        access_.log_factor.store(static_cast<int>(number()), relaxed);
+    } else if (name == "lfu-decay-time") {
+        access_.decay_minutes.store(static_cast<int>(number()), relaxed);
     }
 }
 

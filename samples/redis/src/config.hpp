@@ -5,6 +5,8 @@
 
 #include "client_limits.hpp"
 
+#include "db/access_clock.hpp"
+
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -16,6 +18,18 @@
 #include <vector>
 
 namespace corio_redis {
+
+/// maxmemory-policy.
+enum class eviction_policy : std::uint8_t {
+    noeviction,
+    allkeys_lru,
+    allkeys_lfu,
+    allkeys_random,
+    volatile_lru,
+    volatile_lfu,
+    volatile_random,
+    volatile_ttl,
+};
 
 class config {
 public:
@@ -111,6 +125,13 @@ public:
     long long set_max_intset_entries() const noexcept { return set_max_intset_.load(relaxed); }
     /// maxmemory-policy is one of the LFU ones (OBJECT FREQ works, OBJECT IDLETIME does not).
     bool lfu_policy() const noexcept { return lfu_.load(relaxed); }
+    /// What keys' access fields hold (LRU or LFU) and the LFU parameters (db/access_clock.hpp).
+    const db::access_policy& access_policy() const noexcept { return access_; }
+    /// maxmemory in bytes (0: no limit), its policy and maxmemory-samples (eviction.hpp).
+    std::size_t maxmemory() const noexcept { return maxmemory_.load(relaxed); }
+    eviction_policy maxmemory_policy() const noexcept { return eviction_.load(relaxed); }
+    int maxmemory_samples() const noexcept { return samples_.load(relaxed); }
+    long long eviction_tenacity() const noexcept { return tenacity_.load(relaxed); }
     /// Redis shares the integers 0..9999 (OBJECT REFCOUNT 2147483647) unless a maxmemory
     /// is set with an LRU or LFU policy.
     bool shares_integers() const noexcept {
@@ -134,6 +155,11 @@ private:
     std::atomic<long long> slowlog_slower_than_{0}, slowlog_max_len_{0}, latency_threshold_{0};
     std::atomic<long long> hash_max_entries_{0}, hash_max_value_{0}, set_max_intset_{0};
     std::atomic<bool> maxmemory_set_{false}, lfu_{false}, lru_{false};
+    std::atomic<std::size_t> maxmemory_{0};
+    std::atomic<eviction_policy> eviction_{eviction_policy::noeviction};
+    std::atomic<int> samples_{5};
+    std::atomic<long long> tenacity_{10};
+    db::access_policy access_;
     // Client limits (client_limits.hpp).
     std::atomic<bool> check_open_files_{false};
     std::atomic<std::uint64_t> obuf_hard_[client_class_count]{}, obuf_soft_[client_class_count]{};

@@ -12,28 +12,29 @@
 namespace corio_redis::memory {
 namespace {
 
-// One counter per thread, each on its own cache line, so counting is a plain add to a line
-// no other thread writes. Threads past the table share the first counter, with atomic adds.
-struct alignas(64) counter {
-    std::atomic<std::int64_t> bytes{0};
-};
-constexpr std::size_t counter_count = 256;
-counter counters[counter_count];
-std::atomic<std::size_t> counters_taken{1}; // counters[0] is the shared one
+// The total, and each thread's change not yet added to it: a thread adds its change once it
+// passes `batch` bytes either way, so the total's cache line moves between cores rarely and
+// reading it is one load (maxmemory reads it before commands). It is then within
+// threads x batch bytes of the truth.
+constexpr std::int64_t batch = 16 * 1024;
+std::atomic<std::int64_t> total{0};
 
-thread_local counter* own = nullptr; // constant-initialized: no allocation on first use
-thread_local bool shared = false;
+struct pending_bytes {
+    std::int64_t n = 0;
+    ~pending_bytes() { // the thread ends (frees after this, by later destructors, are lost)
+        total.fetch_add(n, std::memory_order_relaxed);
+        n = 0;
+    }
+};
+thread_local pending_bytes pending;
 
 void add(std::int64_t n) noexcept {
-    if (!own) [[unlikely]] {
-        std::size_t i = counters_taken.fetch_add(1, std::memory_order_relaxed);
-        shared = i >= counter_count;
-        own = &counters[shared ? 0 : i];
+    std::int64_t p = pending.n + n;
+    if (p >= batch || p <= -batch) {
+        total.fetch_add(p, std::memory_order_relaxed);
+        p = 0;
     }
-    if (shared)
-        own->bytes.fetch_add(n, std::memory_order_relaxed);
-    else
-        own->bytes.store(own->bytes.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    pending.n = p;
 }
 
 void* allocate(std::size_t n) {
@@ -61,9 +62,8 @@ void release(void* p) noexcept {
 } // namespace
 
 std::size_t used_bytes() noexcept {
-    std::int64_t total = 0;
-    for (const auto& c : counters) total += c.bytes.load(std::memory_order_relaxed);
-    return total > 0 ? static_cast<std::size_t>(total) : 0;
+    std::int64_t n = total.load(std::memory_order_relaxed) + pending.n;
+    return n > 0 ? static_cast<std::size_t>(n) : 0;
 }
 
 } // namespace corio_redis::memory

@@ -3,6 +3,8 @@
 
 #include "command_clock.hpp"
 #include "commands/command_info.hpp"
+#include "commands/docs/docs.hpp"
+#include "eviction.hpp"
 #include "notify.hpp"
 #include "process_info.hpp"
 
@@ -58,6 +60,14 @@ server::server(corio::engine& engine, config& cfg)
         spec.stat_id = static_cast<std::uint16_t>(stat_names_.id_of(name));
         spec.acl_id = acl::known_commands().find(name);
     }
+    // maxmemory refuses what Redis flags denyoom: COMMAND's facts say which.
+    for (const docs::command_doc* d : docs::all_commands()) {
+        if (!(d->flags & docs::c_denyoom)) continue;
+        if (auto it = commands_.find(std::string(d->name)); it != commands_.end())
+            it->second.flags |= cmd_denyoom;
+    }
+    for (auto& s : shards_)
+        for (auto& d : s->dbs) d.set_access_policy(&cfg.access_policy());
     memory_startup = allocated_bytes();
     memory_peak = memory_startup;
 #ifndef NDEBUG
@@ -125,6 +135,7 @@ stats_totals server::raw_totals() const {
             t.per_error[i] += st->per_error[i].load(relaxed);
     }
     for (const auto& sh : shards_) {
+        t.evicted += sh->evicted_keys.load(relaxed);
         for (const auto& d : sh->dbs) {
             t.hits += d.hits();
             t.misses += d.misses();
@@ -143,6 +154,7 @@ stats_totals server::totals() const {
     t.hits -= b.hits;
     t.misses -= b.misses;
     t.expired -= b.expired;
+    t.evicted -= b.evicted;
     // (writes are not reset: rdb_changes_since_last_save counts on, as in Redis)
     for (std::size_t i = 0; i < b.per_command.size() && i < t.per_command.size(); ++i)
         for (std::size_t k = 0; k < 4; ++k) t.per_command[i][k] -= b.per_command[i][k];
@@ -201,6 +213,8 @@ void server::start_expiry() {
                               d.rehash_some(10000);
                               if (expire) d.expire_some(now, 20);
                           }
+                          // A shard that runs no commands still evicts its share.
+                          make_room(*this, *s, now);
                           // The same ticker ages INFO's recent buffer peaks.
                           if (++s->ticks % shard::peak_roll_ticks == 0) {
                               s->recent_input.roll();

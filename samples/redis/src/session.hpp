@@ -240,10 +240,16 @@ private:
     // counting the refusal on `loop`'s statistics (the loop running this); false if it can.
     bool reject(const parsed_command& c, std::size_t loop) {
         const std::size_t mark = out_bytes_.size();
-        bool refused = refuse(c);
+        bool refused = refuse(c) || refuses_for_memory(c, loop);
         if (refused) account_rejected(c.spec, loop, mark);
         return refused;
     }
+    // maxmemory (eviction.hpp): evicts keys of shard `loop` (the one running this) while
+    // memory is over, and refuses a denyoom command if nothing could be evicted anywhere.
+    bool refuses_for_memory(const parsed_command& c, std::size_t loop) {
+        return srv_.cfg().maxmemory() != 0 && c.spec && refuse_over_memory(c, loop);
+    }
+    bool refuse_over_memory(const parsed_command& c, std::size_t loop); // session_memory.cpp
     bool refuse(const parsed_command& c) {
         auto args = args_of(c);
         if (!c.spec) {

@@ -4,6 +4,7 @@
 
 #include "blocking.hpp"
 #include "db/database.hpp"
+#include "eviction_pool.hpp"
 #include "pubsub.hpp"
 
 #include <corio/loop.hpp>
@@ -91,6 +92,11 @@ struct shard {
     // A private shard (run_gathered's scratch) records the keys its command changed, so that
     // only those count as written for WATCH when the results go back to their shards.
     std::vector<std::pair<std::size_t, std::string>>* touch_log = nullptr;
+
+    // Eviction's candidates (eviction.hpp) and count (INFO evicted_keys, any thread reads).
+    eviction_pool evictions;
+    std::size_t next_eviction_db = 0; // random policies take databases in turn
+    std::atomic<std::uint64_t> evicted_keys{0};
 
     // Keys changed here since the start (rdb_changes_since_last_save, the save schedule).
     // Written on this shard's loop, read from any.

@@ -83,6 +83,7 @@ struct loop_stats {
 struct stats_totals {
     std::uint64_t commands = 0, errors = 0, writes = 0;
     std::uint64_t hits = 0, misses = 0, expired = 0;       // keyspace_hits/misses, expired_keys
+    std::uint64_t evicted = 0;                             // evicted_keys
     std::vector<std::array<std::uint64_t, 4>> per_command; // calls, usec, rejected, failed
     std::vector<std::uint64_t> per_error;
 };

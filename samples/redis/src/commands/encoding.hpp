@@ -66,6 +66,20 @@ inline void settle_encoding(db::value& v, const config& cfg) {
     if (v.type() == db::value_type::set) settle_set_encoding(v.set(), cfg);
 }
 
+/// RESTORE's IDLETIME / FREQ, a snapshot's IDLE / FREQ: the one the policy keeps (LRU: the
+/// idle time, LFU: the counter; -1: not given), as Redis's objectSetLRUOrLFU.
+inline void set_idle_or_frequency(db::entry& e, const config& cfg, std::int64_t now_ms,
+                                  long long idle_seconds, int freq) {
+    if (cfg.lfu_policy()) {
+        if (freq >= 0)
+            db::keyspace::set_access(e,
+                                     db::access_clock::lfu_field(db::access_clock::minutes(now_ms),
+                                                                 static_cast<std::uint32_t>(freq)));
+    } else if (idle_seconds >= 0) {
+        db::keyspace::set_access(e, static_cast<std::uint32_t>(now_ms / 1000 - idle_seconds));
+    }
+}
+
 /// OBJECT ENCODING's answer for a value.
 std::string_view encoding_name(const db::value& v);
 

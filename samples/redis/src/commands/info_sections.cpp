@@ -87,14 +87,14 @@ std::string info_persistence(server& srv, const stats_totals&) {
 std::string info_stats(server& srv, const stats_totals& t) {
     return fmt::format("# Stats\r\ntotal_connections_received:{}\r\n"
                        "total_commands_processed:{}\r\nrejected_connections:{}\r\n"
-                       "expired_keys:{}\r\nevicted_keys:0\r\nevicted_clients:0\r\n"
+                       "expired_keys:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\n"
                        "keyspace_hits:{}\r\nkeyspace_misses:{}\r\ntotal_forks:0\r\n"
                        "unexpected_error_replies:0\r\ntotal_error_replies:{}\r\n"
                        // Redis 7.2's fields (7.0 has none): the clients closed for their limits.
                        "client_query_buffer_limit_disconnections:{}\r\n"
                        "client_output_buffer_limit_disconnections:{}\r\n",
                        srv.total_connections.load(), t.commands, srv.rejected_connections.load(),
-                       t.expired, t.hits, t.misses, t.errors,
+                       t.expired, t.evicted, t.hits, t.misses, t.errors,
                        srv.client_query_buffer_limit_disconnections.load(),
                        srv.client_output_buffer_limit_disconnections.load());
 }

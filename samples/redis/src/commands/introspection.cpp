@@ -232,7 +232,7 @@ void object_cmd(command_context& c) {
             return c.out.error("ERR An LFU maxmemory policy is not selected, access frequency "
                                "not tracked. Please note that when switching between policies "
                                "at runtime LRU and LFU data will take some time to adjust.");
-        return c.out.integer(0); // no LFU counters yet (docs/redis.md)
+        return c.out.integer(c.db().frequency(*e, c.now_ms));
     }
     // REFCOUNT: Redis shares the objects of the integers 0..9999.
     long long n = 0;

@@ -39,15 +39,25 @@ void database::forget_expiry(std::string_view key) {
     if (auto it = expiring_.find(key); it != expiring_.end()) expiring_.erase(it);
 }
 
-// The access clock: unix seconds in 32 bits (good until 2106), as Redis keeps a 24-bit
-// seconds clock per object.
-static std::uint32_t access_clock(std::int64_t now_ms) noexcept {
-    return static_cast<std::uint32_t>(now_ms / 1000);
+// The access field (access_clock.hpp): under LRU unix seconds in 32 bits (good until
+// 2106), as Redis keeps a 24-bit seconds clock per object; under LFU a decaying counter.
+void database::record_access(entry& e, std::int64_t now_ms, bool created) noexcept {
+    if (access_ && access_->lfu.load(std::memory_order_relaxed)) {
+        keyspace::set_access(
+            e,
+            created
+                ? access_clock::lfu_field(access_clock::minutes(now_ms), access_clock::lfu_initial)
+                : access_clock::lfu_touch(keyspace::access_of(e), now_ms,
+                                          access_->log_factor.load(std::memory_order_relaxed),
+                                          access_->decay_minutes.load(std::memory_order_relaxed)));
+        return;
+    }
+    keyspace::set_access(e, access_clock::lru_stamp(now_ms));
 }
 
 entry* database::find(std::string_view key, std::int64_t now_ms) {
     entry* e = find_untouched(key, now_ms);
-    if (e) keyspace::set_access(*e, access_clock(now_ms));
+    if (e) record_access(*e, now_ms, false);
     if (counting_) bump(e ? hits_ : misses_);
     return e;
 }
@@ -85,7 +95,7 @@ entry& database::find_or_create(std::string_view key, std::int64_t now_ms, bool&
         publish_counts();
         if (events_) events_(notify_new, "new", key);
     }
-    keyspace::set_access(e, access_clock(now_ms));
+    record_access(e, now_ms, created);
     return e;
 }
 
@@ -138,6 +148,16 @@ void database::clear() {
     expiring_ = decltype(expiring_){};
     publish_counts();
     cursor_ = 0;
+}
+
+std::string_view database::sample_expiring(std::size_t pick) const noexcept {
+    const std::size_t buckets = expiring_.bucket_count();
+    if (expiring_.empty() || buckets == 0) return {};
+    for (std::size_t i = 0; i < buckets; ++i) {
+        const std::size_t b = (pick + i) % buckets;
+        if (expiring_.begin(b) != expiring_.end(b)) return *expiring_.begin(b);
+    }
+    return {};
 }
 
 std::size_t database::expire_some(std::int64_t now_ms, std::size_t samples) {

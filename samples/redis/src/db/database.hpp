@@ -3,6 +3,7 @@
 #pragma once
 
 #include "../notify.hpp"
+#include "access_clock.hpp"
 #include "keyspace.hpp"
 #include "value.hpp"
 
@@ -47,6 +48,14 @@ public:
     /// The entry for key, made empty-string if absent (or expired); `created` says which.
     /// Records the access.
     entry& find_or_create(std::string_view key, std::int64_t now_ms, bool& created);
+    /// Where lookups read whether the access field is LRU or LFU (null: LRU).
+    void set_access_policy(const access_policy* p) noexcept { access_ = p; }
+    /// OBJECT FREQ: the entry's LFU counter as it decayed (under an LFU policy).
+    std::uint32_t frequency(const entry& e, std::int64_t now_ms) const noexcept {
+        return access_clock::lfu_counter(
+            keyspace::access_of(e), now_ms,
+            access_ ? access_->decay_minutes.load(std::memory_order_relaxed) : 1);
+    }
     /// Seconds since the entry's last recorded access.
     static std::int64_t idle_seconds(const entry& e, std::int64_t now_ms) noexcept {
         std::int64_t idle = now_ms / 1000 - keyspace::access_of(e);
@@ -66,6 +75,9 @@ public:
         return expiring_seen_.load(std::memory_order_relaxed);
     }
     std::size_t expiring() const noexcept { return expiring_.size(); }
+    /// A key that has an expiry, drawn from the bucket `pick` names (or the next one that
+    /// holds any); empty if none has (eviction's volatile policies).
+    std::string_view sample_expiring(std::size_t pick) const noexcept;
     void clear();
     keyspace& entries() noexcept { return map_; }
     /// Index of this database in its shard (SELECT's number).
@@ -112,6 +124,7 @@ private:
             snapshot_->save_first(*this, key, e);
     }
     void forget_expiry(std::string_view key);
+    void record_access(entry& e, std::int64_t now_ms, bool created) noexcept;
     void publish_counts() noexcept {
         size_seen_.store(map_.size(), std::memory_order_relaxed);
         expiring_seen_.store(expiring_.size(), std::memory_order_relaxed);
@@ -122,6 +135,7 @@ private:
     keyspace map_;
     event_hook events_;
     snapshot_observer* snapshot_ = nullptr;
+    const access_policy* access_ = nullptr;
     std::size_t index_ = 0;
     // The keys that have an expiry: active expiry samples these only, so keys without a TTL
     // (however many) do not slow it down.

@@ -16,7 +16,8 @@ shard_snapshot::~shard_snapshot() {
     if (active_) abort();
 }
 
-void shard_snapshot::begin(std::int64_t now_ms) {
+void shard_snapshot::begin(std::int64_t now_ms, eviction_policy policy) {
+    policy_ = policy;
     epoch_ = static_cast<std::uint8_t>(shard_.dbs.front().entries().epoch() + 1);
     for (auto& d : shard_.dbs) d.begin_snapshot(this, epoch_);
     started_ms_ = now_ms;
@@ -35,7 +36,14 @@ void shard_snapshot::save(db::database& d, std::string_view key, db::entry& e) {
         out.select_db(d.index());
         buffer_db_ = d.index();
     }
-    out.key_value(key, e.val, e.expire_at, -1, -1);
+    // Redis keeps what the policy tracks: the idle time under LRU, the counter under LFU.
+    long long idle = -1;
+    int freq = -1;
+    if (policy_ == eviction_policy::allkeys_lfu || policy_ == eviction_policy::volatile_lfu)
+        freq = static_cast<int>(d.frequency(e, started_ms_));
+    else if (policy_ == eviction_policy::allkeys_lru || policy_ == eviction_policy::volatile_lru)
+        idle = db::database::idle_seconds(e, started_ms_);
+    out.key_value(key, e.val, e.expire_at, idle, freq);
     ++keys_in_buffer_;
     if (buffer_.size() >= chunk_bytes) hand_over();
 }

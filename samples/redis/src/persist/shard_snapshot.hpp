@@ -5,6 +5,7 @@
 // only on the shard's loop. Design: docs/redis.md, "Persistence".
 #pragma once
 
+#include "../config.hpp"
 #include "../db/database.hpp"
 #include "rdb_file_writer.hpp"
 
@@ -32,7 +33,7 @@ public:
 
     /// The point in time (shard loop, while the shard is held): every entry there is now
     /// is unsaved, everything made from here on is not part of the snapshot.
-    void begin(std::int64_t now_ms);
+    void begin(std::int64_t now_ms, eviction_policy policy);
     /// Saves the unsaved entries of the next buckets, about `keys` of them; true once every
     /// database was walked (the last chunk is then handed over and the shard let go).
     bool step(std::size_t keys);
@@ -57,6 +58,7 @@ private:
     bool active_ = false;
     std::uint8_t epoch_ = 0;
     std::int64_t started_ms_ = 0;
+    eviction_policy policy_ = eviction_policy::noeviction; // maxmemory-policy: IDLE or FREQ
     std::string buffer_;
     std::size_t buffer_db_ = static_cast<std::size_t>(-1); // the database buffer_ last selected
     std::size_t db_ = 0;                                   // the database being walked

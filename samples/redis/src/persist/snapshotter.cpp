@@ -104,7 +104,7 @@ corio::task<std::string> snapshotter::start(std::size_t here, done_fn done) {
         shard& sh = srv_.shard_at(s);
         auto step = [&] {
             if (!sh.lock_all(tx)) return false;
-            parts_[s]->begin(now);
+            parts_[s]->begin(now, cfg.maxmemory_policy());
             changes += sh.changes.load(std::memory_order_relaxed);
             for (const auto& d : sh.dbs) keys += d.size();
             return true;

@@ -69,7 +69,7 @@ load_outcome load_snapshot(server& srv) {
     const std::int64_t now = unix_ms();
     const std::size_t databases = cfg.databases();
     auto on_key = [&](std::size_t db_index, std::string key, db::value v, std::int64_t expire_at,
-                      long long idle, int) {
+                      long long idle, int freq) {
         if (db_index >= databases)
             throw std::runtime_error(fmt::format(
                 "FATAL: Data file was created with a Redis server configured to handle more "
@@ -84,7 +84,7 @@ load_outcome load_snapshot(server& srv) {
                 fmt::format("RDB has a duplicated key '{}' in DB {}", key, db_index));
         e.val = std::move(v);
         if (expire_at != 0) d.set_expiry(key, e, expire_at);
-        if (idle >= 0) db::keyspace::set_access(e, static_cast<std::uint32_t>(now / 1000 - idle));
+        set_idle_or_frequency(e, cfg, now, idle, freq);
     };
     auto on_aux = [&](std::string_view name, std::string_view value) {
         if (name == "redis-ver")
