@@ -1,7 +1,7 @@
 """Real-client cases: ACL users from an aclfile (start-up, ACL SAVE and LOAD), requirepass as
 the default user's password, the connections of deleted users, rules changed while clients on
 every loop use them, rename-command, and the TLS port with redis-cli --tls and redis-py's ssl
-(case 13). The TLS case makes a throwaway CA and certificates with openssl in a temporary
+(case 14). The TLS case makes a throwaway CA and certificates with openssl in a temporary
 directory. Each case that changes users on the shared server puts them back."""
 
 import hashlib
@@ -65,7 +65,7 @@ def _closed_within(conn, seconds):
     return False
 
 
-@case("13a", "aclfile: users at start-up, ACL SAVE and ACL LOAD, their errors", timeout=90)
+@case("14a", "aclfile: users at start-up, ACL SAVE and ACL LOAD, their errors", timeout=90)
 def t_aclfile(ctx):
     path = os.path.join(ctx.workdir, "users-%d.acl" % os.getpid())
     with open(path, "w") as f:
@@ -133,7 +133,7 @@ def t_aclfile(ctx):
     _raw_is(ctx, ctx.ctl(), ("ACL", "SAVE"), (b"-ERR This Redis instance is not configured to use an ACL file.",))
 
 
-@case("13b", "requirepass is the default user's password; CONFIG SET requirepass; default off", timeout=60)
+@case("14b", "requirepass is the default user's password; CONFIG SET requirepass; default off", timeout=60)
 def t_default_user(ctx):
     srv = ctx.start_server("default-user-server", ["--requirepass", "s1"], password="s1")
     c = ctx.raw(srv.port)
@@ -174,7 +174,7 @@ def t_default_user(ctx):
     _raw_is(ctx, n3, ("AUTH", "x"), (b"-ERR AUTH <password> called without any password configured",))
 
 
-@case("13c", "deleted users: their connections (and subscribers) are closed, others stay", timeout=60)
+@case("14c", "deleted users: their connections (and subscribers) are closed, others stay", timeout=60)
 def t_deleted_user(ctx):
     ctl = ctx.ctl()
     try:
@@ -211,7 +211,7 @@ def t_deleted_user(ctx):
         ctl.command("ACL", "LOG", "RESET", timeout=10)
 
 
-@case("13d", "rules changed on one loop apply at once on every loop; keys across shards", timeout=60)
+@case("14d", "rules changed on one loop apply at once on every loop; keys across shards", timeout=60)
 def t_rules_everywhere(ctx):
     ctl = ctx.ctl()
     try:
@@ -264,7 +264,7 @@ def t_rules_everywhere(ctx):
         ctl.command("ACL", "LOG", "RESET", timeout=10)
 
 
-@case("13e", "rename-command on the command line and in a config file", timeout=60)
+@case("14e", "rename-command on the command line and in a config file", timeout=60)
 def t_rename_command(ctx):
     long_name = "b840fc02d524045429941cc15f59e41cb7be6c52"  # redis.conf's example
     srv = ctx.start_server("rename-server", ["--rename-command", "FLUSHALL", "myflush",
@@ -368,7 +368,7 @@ def _cli_tls(port, certs, client_cert, *args):
     return _run(argv + list(args), timeout=20)
 
 
-@case("13f", "TLS port: redis-cli --tls and redis-py ssl; tls-auth-clients yes/no/optional; port 0", timeout=120)
+@case("14f", "TLS port: redis-cli --tls and redis-py ssl; tls-auth-clients yes/no/optional; port 0", timeout=120)
 def t_tls(ctx):
     d = os.path.join(ctx.workdir, "tls-%d" % os.getpid())
     os.makedirs(d, exist_ok=True)

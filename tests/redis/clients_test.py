@@ -13,7 +13,7 @@ The server runs on a free 127.0.0.1 port: "corio-redis --port P --bind 127.0.0.1
 or "redis-server --port P --bind 127.0.0.1 --save '' --appendonly no". Case 9 starts a
 second server with "--requirepass secret", case 10d one with a config file (given first)
 and 10e one with "--enable-debug-command yes"; each of cases 12a-12h (client limits) starts
-one with the limits it tests, and cases 13a-13f (ACL, rename-command, TLS) servers of their
+one with the limits it tests, and cases 14a-14f (ACL, rename-command, TLS) servers of their
 own (an aclfile, --requirepass, --rename-command, a TLS port with a throwaway CA made by
 openssl). Every server is stopped by its PID (SIGTERM,
 then SIGKILL) on every way out, and gets SIGKILL if this script dies (PR_SET_PDEATHSIG).
