@@ -191,7 +191,7 @@ TEST_CASE("acl: SETUSER's errors") {
     CHECK(apply_error({"~a\tb"}) == "Syntax error");
     CHECK(apply_error({"+"}) == "Unknown command or category name in ACL");
     CHECK(apply_error({"-@"}) == "Unknown command or category name in ACL");
-    CHECK(apply_error({""}).empty()); // no change
+    CHECK(apply_error({""}).empty());                               // no change
     CHECK(apply_error({"ON", "+GET", "+@STRING", "~Key"}).empty()); // keywords in any case
     CHECK_FALSE(acl::valid_username("a b"));
     CHECK(acl::valid_username("alice"));
