@@ -93,7 +93,9 @@ std::shared_ptr<tls_config> make_server_tls(const tls_options& opts, std::string
     if (!opts.ca_file.empty() && opts.verify_peer) {
         load(url, "ca_file", opts.ca_file,
              [&](auto& ec) { c->context.load_verify_file(opts.ca_file, ec); });
-        c->context.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+        c->context.set_verify_mode(opts.require_peer_certificate
+                                       ? ssl::verify_peer | ssl::verify_fail_if_no_peer_cert
+                                       : ssl::verify_peer);
     }
     c->alpn_wire = alpn_wire_format(opts.alpn, url);
     if (!c->alpn_wire.empty())

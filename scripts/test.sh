@@ -84,7 +84,7 @@ run_py() {
 # run_redis_diff DIR: the differential tests (tests/redis/run_diff.py): the same command
 # sequences and seeded random ones sent to Debian's redis-server and to DIR's corio-redis
 # (one loop per core, so keys land on different shards), replies compared.
-REDIS_FAMILIES=connection,protocol,strings,bits,keys,expire,lists,hashes,sets,transactions,pubsub,notifications,client,introspection,persistence,limits
+REDIS_FAMILIES=connection,protocol,strings,bits,keys,expire,lists,hashes,sets,transactions,pubsub,notifications,client,introspection,persistence,limits,acl
 run_redis_diff() {
   run_py "redis differential tests against $1/samples/redis/corio-redis" redis-diff 900 \
     tests/redis/run_diff.py --corio-bin "$PWD/$1/samples/redis/corio-redis" \

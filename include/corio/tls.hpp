@@ -23,6 +23,9 @@ struct tls_options {
     /// Verify the peer's certificate. A dial verifies by default; a listener with this set
     /// (and a ca_file) requires a valid client certificate and refuses connections without.
     bool verify_peer = true;
+    /// Listener only, with verify_peer and a ca_file: false lets a client without a
+    /// certificate in (one that sends a certificate must still send a valid one).
+    bool require_peer_certificate = true;
     /// Dial only: the name sent as SNI and checked against the server's certificate (its
     /// subjectAltName). Empty: the host of the dialed URL. A mismatch fails the dial.
     std::string server_name{};

@@ -1,5 +1,6 @@
 // corio-redis: a Redis-compatible server on corio, sharded shared-nothing across loops.
-// Command line as redis-server's: [config-file] [--name value ...], plus --loops N.
+// Command line as redis-server's: [config-file] [--name value ...], plus --loops N. Serves
+// the plain port and, with tls-port, a TLS one on every bind address.
 #include "src/persist/startup_load.hpp"
 #include "src/server.hpp"
 
@@ -10,6 +11,27 @@
 #include <exception>
 #include <fmt/format.h>
 #include <stdexcept>
+
+namespace {
+
+// tls-cert-file, tls-key-file, tls-ca-cert-file and tls-auth-clients (yes: a client must show
+// a certificate the CA signed; optional: if it shows one; no: none is asked for), as Redis.
+corio::tls_options tls_listener(const corio_redis::config& cfg) {
+    corio::tls_options t;
+    t.certificate_file = cfg.get("tls-cert-file").value_or("");
+    t.private_key_file = cfg.get("tls-key-file").value_or("");
+    t.ca_file = cfg.get("tls-ca-cert-file").value_or("");
+    const std::string auth = cfg.get("tls-auth-clients").value_or("yes");
+    t.verify_peer = auth != "no";
+    t.require_peer_certificate = auth == "yes";
+    if (t.verify_peer && t.ca_file.empty())
+        throw std::invalid_argument("Either tls-ca-cert-file or tls-ca-cert-dir must be specified "
+                                    "when tls-cluster, tls-replication or tls-auth-clients are "
+                                    "enabled!");
+    return t;
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
     corio_redis::config cfg;
@@ -53,16 +75,30 @@ int main(int argc, char** argv) {
                        fmt::format("DB loaded from disk: {:.3f} seconds ({} keys, {} expired "
                                    "keys skipped)",
                                    loaded.seconds, loaded.loaded, loaded.expired));
+        const std::uint16_t port = cfg.port(), tls_port = cfg.tls_port();
+        if (port == 0 && tls_port == 0)
+            throw std::invalid_argument("Configured to not listen anywhere, exiting.");
+        const corio::tls_options tls = tls_port ? tls_listener(cfg) : corio::tls_options{};
+        auto handler = [&srv](corio::connection& conn) {
+            return corio_redis::serve_client(srv, conn);
+        };
         for (const auto& host : cfg.bind()) {
-            std::string url = host.find(':') != std::string::npos
-                                  ? fmt::format("tcp6://[{}]:{}", host, cfg.port())
-                                  : fmt::format("tcp://{}:{}", host, cfg.port());
-            auto info = engine.serve(url, [&srv](corio::connection& conn) {
-                return corio_redis::serve_client(srv, conn);
-            });
-            engine.log(
-                corio::log_level::info,
-                fmt::format("corio-redis ready to accept connections on {}", info.local_address));
+            const bool v6 = host.find(':') != std::string::npos;
+            const std::string where = v6 ? fmt::format("[{}]", host) : host;
+            corio::listener_info info;
+            if (port) { // port 0: the TLS port only, as in Redis
+                info = engine.serve(fmt::format("{}://{}:{}", v6 ? "tcp6" : "tcp", where, port),
+                                    handler);
+                engine.log(corio::log_level::info,
+                           fmt::format("corio-redis ready to accept connections on {}",
+                                       info.local_address));
+            }
+            if (tls_port) {
+                info = engine.serve(fmt::format("tls://{}:{}", where, tls_port), handler, tls);
+                engine.log(corio::log_level::info,
+                           fmt::format("corio-redis ready to accept TLS connections on {}",
+                                       info.local_address));
+            }
         }
         srv.start_expiry();
         srv.snapshots().start_schedule();

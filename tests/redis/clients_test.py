@@ -13,7 +13,9 @@ The server runs on a free 127.0.0.1 port: "corio-redis --port P --bind 127.0.0.1
 or "redis-server --port P --bind 127.0.0.1 --save '' --appendonly no". Case 9 starts a
 second server with "--requirepass secret", case 10d one with a config file (given first)
 and 10e one with "--enable-debug-command yes"; each of cases 12a-12h (client limits) starts
-one with the limits it tests. Every server is stopped by its PID (SIGTERM,
+one with the limits it tests, and cases 14a-14f (ACL, rename-command, TLS) servers of their
+own (an aclfile, --requirepass, --rename-command, a TLS port with a throwaway CA made by
+openssl). Every server is stopped by its PID (SIGTERM,
 then SIGKILL) on every way out, and gets SIGKILL if this script dies (PR_SET_PDEATHSIG).
 Every case runs in its own thread with a time limit, gets a FLUSHALLed server and fresh
 connections; a case that times out, crashes the server or leaves it not answering PING
@@ -45,6 +47,7 @@ import clients_cases_client  # noqa: E402,F401
 import clients_cases_server  # noqa: E402,F401
 import clients_cases_memory  # noqa: E402,F401
 import clients_cases_limits  # noqa: E402,F401
+import clients_cases_acl  # noqa: E402,F401
 
 # ======================================================================== runner
 

@@ -58,6 +58,9 @@ apply to the next step; they may be stacked:
   @len                only the type and the number of elements (or bytes) are compared
   @approx N           integers may differ by N (TTL, PTTL, EXPIRETIME...), anywhere
                       inside the reply
+  @vary F1,F2         the values of the fields named F1, F2... compare by type only,
+                      anywhere inside the reply (a map's key, or a bulk string in a flat
+                      field-value array): ACL LOG's age-seconds and client-info
   @replies N          the step reads N replies instead of one
   @noreply            the step reads nothing (e.g. a blocking command, or the first half
                       of a split request)
@@ -93,12 +96,13 @@ import random_sequences  # noqa: E402
 SEQ_DIR = os.path.join(HERE, "sequences")
 REDIS_BIN = "/usr/bin/redis-server"
 
+# The argument a modifier takes: 0 none, 1 a number, 2 a comma-separated list of names.
 MODIFIERS = {"unordered": 0, "pairs": 0, "ignore": 0, "len": 0, "approx": 1,
-             "replies": 1, "noreply": 0, "close-expected": 0}
+             "replies": 1, "noreply": 0, "close-expected": 0, "vary": 2}
 DIRECTIVES = {"conn", "close", "raw", "read", "silence", "sleep", "scan", "hello",
               "resp3", "pipeline"}
 REPLY_MODS = {"unordered", "pairs", "ignore", "len", "approx", "replies", "noreply",
-              "close-expected"}
+              "close-expected", "vary"}
 MAX_SLEEP_MS = 10000
 
 
@@ -251,7 +255,13 @@ def parse_sequence(text, source):
                 if name not in MODIFIERS:
                     break
                 rest = m.group(2)
-                if MODIFIERS[name]:
+                if MODIFIERS[name] == 2:
+                    m2 = re.match(r"([\w-]+(?:,[\w-]+)*)\s*(.*)\Z", rest, re.S)
+                    if not m2:
+                        raise SequenceError("@%s needs field names" % name)
+                    mods[name] = frozenset(f.encode() for f in m2.group(1).split(","))
+                    rest = m2.group(2)
+                elif MODIFIERS[name]:
                     m2 = re.match(r"(-?\d+)\s*(.*)\Z", rest, re.S)
                     if not m2:
                         raise SequenceError("@%s needs a number" % name)
@@ -749,6 +759,31 @@ def _approx_equal(a, b, tol):
     return a.raw == b.raw
 
 
+def _vary_equal(a, b, names):
+    """Equal, but for the values of the fields in `names` (compared by type only)."""
+    if a.type != b.type:
+        return False
+    if a.type == "%":
+        if len(a.value) != len(b.value):
+            return False
+        for (k1, v1), (k2, v2) in zip(a.value, b.value):
+            if k1.raw != k2.raw:
+                return False
+            if not (v1.type == v2.type if k1.value in names else _vary_equal(v1, v2, names)):
+                return False
+        return True
+    if a.type in "*~>" and a.value is not None and b.value is not None:
+        if len(a.value) != len(b.value):
+            return False
+        field = False  # the element before was the name of a field that varies
+        for x, y in zip(a.value, b.value):
+            if not (x.type == y.type if field else _vary_equal(x, y, names)):
+                return False
+            field = not field and x.type == "$" and x.value in names
+        return True
+    return a.raw == b.raw
+
+
 def _header(r):
     return r.raw[:r.raw.index(b"\r\n") + 2] if b"\r\n" in r.raw else r.raw
 
@@ -773,6 +808,8 @@ def reply_equal(a, b, mods):
         return a.raw == b.raw
     if "approx" in mods:
         return _approx_equal(a, b, mods["approx"])
+    if "vary" in mods:
+        return _vary_equal(a, b, mods["vary"])
     if (mods.get("unordered") or mods.get("pairs")) and a.is_aggregate() and \
             a.type == b.type and a.value is not None and b.value is not None:
         if mods.get("pairs") or a.type == "%":

@@ -83,7 +83,8 @@ struct command_spec {
     // For commands whose subcommands differ (DEBUG OBJECT key, DEBUG SLEEP n): false when
     // these arguments name no keys, so the command runs on the client's loop.
     bool (*has_keys)(std::span<const std::string_view> args) = nullptr;
-    std::uint16_t stat_id = 0; // INFO commandstats' slot (set by server)
+    std::uint16_t stat_id = 0;         // INFO commandstats' slot (set by server)
+    std::uint32_t acl_id = UINT32_MAX; // its entry in acl::known_commands() (set by server)
 };
 
 /// Calls f(index) for each key argument of `args` per spec: first..last by step, or for

@@ -27,6 +27,16 @@ constexpr parameter parameters[] = {
     {"bind", kind::text, "127.0.0.1"},
     {"databases", kind::integer, "16", 1, 1 << 20},
     {"requirepass", kind::text, ""},
+    // ACL (acl/registry.hpp); the aclfile is read at start-up and by ACL LOAD.
+    {"aclfile", kind::text, ""},
+    {"acllog-max-len", kind::integer, "128", 0, no_limit},
+    {"acl-pubsub-default", kind::choice, "resetchannels", 0, 0, "allchannels resetchannels"},
+    // The TLS port (main.cpp), beside the plain one; files are PEM.
+    {"tls-port", kind::integer, "0", 0, 65535},
+    {"tls-cert-file", kind::text, ""},
+    {"tls-key-file", kind::text, ""},
+    {"tls-ca-cert-file", kind::text, ""},
+    {"tls-auth-clients", kind::choice, "yes", 0, 0, "yes no optional"},
     {"maxclients", kind::integer, "10000", 1, 4294967295ll},
     {"loglevel", kind::choice, "notice", 0, 0, "debug verbose notice warning nothing"},
     {"logfile", kind::text, ""},
@@ -282,6 +292,7 @@ config::config() {
 bool config::set(std::string_view raw_name, const std::vector<std::string>& values,
                  std::string& error) {
     std::string name = lower(raw_name);
+    if (name == "rename-command" || name == "user") return set_directive(name, values, error);
     const parameter* p = find_parameter(name);
     if (!p) {
         error = "Bad directive or wrong number of arguments";
@@ -397,6 +408,39 @@ bool config::set(std::string_view raw_name, const std::vector<std::string>& valu
     }
     refresh_cached(config_detail::canonical_name(name), value);
     return true;
+}
+
+// Directives that are not parameters (CONFIG GET and SET know nothing of them, as in Redis):
+// kept in order for the server to apply at start-up.
+bool config::set_directive(const std::string& name, const std::vector<std::string>& values,
+                           std::string& error) {
+    std::lock_guard lock(mutex_);
+    if (name == "rename-command") {
+        if (values.size() != 2) {
+            error = "Bad directive or wrong number of arguments";
+            return false;
+        }
+        renames_.emplace_back(values[0], values[1]);
+        return true;
+    }
+    if (values.empty()) {
+        error = "Bad directive or wrong number of arguments";
+        return false;
+    }
+    std::vector<std::string> line{"user"};
+    line.insert(line.end(), values.begin(), values.end());
+    user_lines_.push_back(std::move(line));
+    return true;
+}
+
+std::vector<std::pair<std::string, std::string>> config::renamed_commands() const {
+    std::lock_guard lock(mutex_);
+    return renames_;
+}
+
+std::vector<std::vector<std::string>> config::user_lines() const {
+    std::lock_guard lock(mutex_);
+    return user_lines_;
 }
 
 void config::refresh_cached(std::string_view name, const std::string& value) {

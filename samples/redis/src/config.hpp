@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace corio_redis {
@@ -54,6 +55,18 @@ public:
     std::size_t databases() const;
     std::size_t loops() const;
     std::string requirepass() const { return value_of("requirepass"); }
+    // ACL and access (acl/registry.hpp, protected_mode.hpp, main.cpp's TLS port).
+    std::string aclfile() const { return value_of("aclfile"); }
+    bool acl_pubsub_all() const { return value_of("acl-pubsub-default") == "allchannels"; }
+    std::size_t acllog_max_len() const { return std::stoull(value_of("acllog-max-len")); }
+    bool protected_mode() const { return value_of("protected-mode") == "yes"; }
+    std::uint16_t tls_port() const {
+        return static_cast<std::uint16_t>(std::stoi(value_of("tls-port")));
+    }
+    /// rename-command directives in order: (command, new name; empty: removed).
+    std::vector<std::pair<std::string, std::string>> renamed_commands() const;
+    /// The config file's "user" directives, each {"user", name, rules...}.
+    std::vector<std::vector<std::string>> user_lines() const;
     std::size_t proto_max_bulk_len() const noexcept {
         return proto_max_bulk_len_.load(std::memory_order_relaxed);
     }
@@ -129,10 +142,14 @@ private:
     static constexpr auto relaxed = std::memory_order_relaxed;
     std::string value_of(std::string_view name) const;
     void refresh_cached(std::string_view name, const std::string& value);
+    bool set_directive(const std::string& name, const std::vector<std::string>& values,
+                       std::string& error);
 
     mutable std::mutex mutex_;
     std::map<std::string, std::string, std::less<>> values_;
-    std::string file_; // set once, by load_command_line
+    std::string file_;                                         // set once, by load_command_line
+    std::vector<std::pair<std::string, std::string>> renames_; // rename-command
+    std::vector<std::vector<std::string>> user_lines_;         // user
     std::atomic<std::size_t> proto_max_bulk_len_{0}, client_query_buffer_limit_{0}, maxclients_{0};
     std::atomic<std::uint32_t> notify_flags_{0};
     std::atomic<long long> slowlog_slower_than_{0}, slowlog_max_len_{0}, latency_threshold_{0};

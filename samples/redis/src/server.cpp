@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 
 namespace corio_redis {
 
@@ -47,6 +48,7 @@ server::server(corio::engine& engine, config& cfg)
     register_slowlog_commands(commands_);
     register_function_commands(commands_);
     register_persistence_commands(commands_);
+    register_acl_commands(commands_);
     snapshots_ = std::make_unique<persist::snapshotter>(*this);
     // Redis counts these per subcommand in INFO commandstats ("cmdstat_config|get").
     static constexpr std::string_view containers[] = {
@@ -56,6 +58,7 @@ server::server(corio::engine& engine, config& cfg)
         if (std::find(std::begin(containers), std::end(containers), name) != std::end(containers))
             spec.flags |= cmd_subcommands;
         spec.stat_id = static_cast<std::uint16_t>(stat_names_.id_of(name));
+        spec.acl_id = acl::known_commands().find(name);
     }
     // maxmemory refuses what Redis flags denyoom: COMMAND's facts say which.
     for (const docs::command_doc* d : docs::all_commands()) {
@@ -75,6 +78,34 @@ server::server(corio::engine& engine, config& cfg)
         std::abort();
     }
 #endif
+    apply_renames();
+    acl_.load_at_startup({.requirepass = cfg.requirepass(),
+                          .aclfile = cfg.aclfile(),
+                          .user_lines = cfg.user_lines(),
+                          .all_channels_by_default = cfg.acl_pubsub_all()});
+}
+
+// rename-command NAME NEW (NEW empty: the command is gone), as Redis: only the name it is
+// called by changes; errors, ACL rules and COMMAND still use its own name.
+void server::apply_renames() {
+    auto lower = [](std::string_view s) {
+        std::string out(s);
+        for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return out;
+    };
+    for (const auto& [from, to] : cfg_.renamed_commands()) {
+        auto fatal = [&](std::string_view why) {
+            return std::invalid_argument("*** FATAL CONFIG FILE ERROR (corio-redis) ***\n>>> "
+                                         "'rename-command \"" +
+                                         from + "\" \"" + to + "\"'\n" + std::string(why));
+        };
+        auto node = commands_.extract(lower(from));
+        if (node.empty()) throw fatal("No such command in rename-command");
+        if (to.empty()) continue;
+        node.key() = lower(to);
+        if (!commands_.insert(std::move(node)).inserted)
+            throw fatal("Target command name already exists");
+    }
 }
 
 std::size_t server::subcommand_stat(const command_spec& spec, std::string_view sub) {
@@ -140,7 +171,12 @@ void server::reset_stats() {
 
 const command_spec* server::lookup(std::string_view name) const {
     char buf[32];
-    if (name.size() >= sizeof buf) return nullptr;
+    if (name.size() >= sizeof buf) { // only a rename-command name may be this long
+        std::string lowered(name);
+        for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        auto it = commands_.find(lowered);
+        return it == commands_.end() ? nullptr : &it->second;
+    }
     for (std::size_t i = 0; i < name.size(); ++i)
         buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
     auto it = commands_.find(std::string(buf, name.size()));

@@ -3,6 +3,7 @@
 // (touched on that shard's loop) or atomic.
 #pragma once
 
+#include "acl/registry.hpp"
 #include "client_pause.hpp"
 #include "command.hpp"
 #include "config.hpp"
@@ -39,6 +40,7 @@ void register_introspection_commands(command_table& t); // OBJECT, MEMORY, DEBUG
 void register_slowlog_commands(command_table& t);       // SLOWLOG, LATENCY
 void register_function_commands(command_table& t);      // FUNCTION, LOLWUT
 void register_persistence_commands(command_table& t);   // SAVE, BGSAVE, LASTSAVE, DUMP, RESTORE
+void register_acl_commands(command_table& t);           // ACL
 
 class server {
 public:
@@ -59,6 +61,9 @@ public:
     std::uint64_t next_client_id() noexcept { return ++last_client_id_; }
     /// A fresh id for a multi-shard operation (never 0). Any thread.
     std::uint64_t next_operation_id() noexcept { return ++last_operation_id_; }
+
+    /// The ACL users (acl/registry.hpp). Any thread.
+    acl::registry& acl() noexcept { return acl_; }
 
     /// CLIENT PAUSE's state, checked before every command.
     client_pause& pause() noexcept { return pause_; }
@@ -124,6 +129,8 @@ private:
     client_pause pause_;
     monitor_list monitors_;
     std::unique_ptr<persist::snapshotter> snapshots_;
+    acl::registry acl_;
+    void apply_renames(); // rename-command
 
     stats_totals raw_totals() const;
     name_registry stat_names_{max_stat_names};

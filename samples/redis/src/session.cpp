@@ -3,6 +3,8 @@
 // other shard in a row go there in one hop; commands on this loop's shard run inline.
 #include "session.hpp"
 
+#include "protected_mode.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <string>
@@ -66,7 +68,7 @@ corio::task<> session::run() {
         bool protocol_error = false;
         std::string error_text;
         while (used < data.size()) {
-            limits_.authenticated = client_.authenticated;
+            limits_.authenticated = client_.authenticated || !srv_.acl().default_requires_auth();
             std::size_t before = args_.size();
             auto r = resp::parse_request(data.substr(used), limits_, args_, owned_);
             if (r.status == resp::parse_status::complete) {
@@ -148,6 +150,8 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
                 if (killed_) co_return;
             }
         }
+        // ACL: the user's rules changed (any session's ACL command): read them again.
+        if (client_.acl_version != srv_.acl().version()) refresh_acl_user();
         // Ends this command (or run of commands), however the code below leaves it: CLIENT
         // REPLY OFF/SKIP drop what it wrote (decided after it ran, so that CLIENT REPLY ON's
         // own +OK is sent), and a SKIP passes to the command after it.
@@ -158,6 +162,7 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
             const parsed_command* feed = nullptr; // MONITOR: the command ran (not refused)
             ~command_end() {
                 if (feed) s.feed_monitors(*feed);
+                if (!s.client_.acl_events.empty()) s.flush_acl_events();
                 if (!top) return;
                 s.running_ = nullptr;
                 if (s.replies_dropped() && s.out_bytes_.size() > mark) s.out_bytes_.resize(mark);
@@ -276,6 +281,7 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
         if (c.target == target_here) { // connection and keyless commands
             execute(c, &srv_.shard_at(here_), unix_ms());
             ++i;
+            if (client_.acl_sweep) co_await close_stale_sessions(); // ACL DELUSER, LOAD
             if (client_.close_after_reply) co_return;
             continue;
         }
@@ -329,6 +335,15 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
 corio::task<> serve_client(server& srv, corio::connection& conn) {
     const bool admitted = detail::admit_client(srv, conn); // counts it in (maxclients)
     if (!admitted) co_return;
+    if (protected_mode_refuses(srv.cfg().protected_mode(), srv.acl().default_nopass(),
+                               detail::is_local_peer(conn))) {
+        // Redis's DENIED error, then the connection is closed without reading anything.
+        srv.connected_clients.fetch_sub(1, std::memory_order_relaxed);
+        srv.rejected_connections.fetch_add(1, std::memory_order_relaxed);
+        auto failed = co_await conn.flush(protected_mode_denial);
+        (void)failed;
+        co_return;
+    }
     detail::session s(srv, conn);
     try {
         co_await s.run();

@@ -68,7 +68,7 @@ public:
         : srv_(srv), conn_(conn), out_(out_bytes_, 2),
           here_(conn.owner().index() % srv.shard_count()) {
         client_.id = srv.next_client_id();
-        client_.authenticated = srv.cfg().requirepass().empty();
+        adopt_default_user(); // as Redis: the default user, authenticated if it needs no AUTH
         limits_.max_bulk_len = srv.cfg().proto_max_bulk_len();
         // Made on the connection's loop, whose shard lists it for CLIENT LIST and KILL.
         auto& listed = srv.shard_at(here_).sessions;
@@ -265,7 +265,9 @@ private:
             reply_wrong_arity(out_, c.spec->name);
             return true;
         }
-        if (!client_.authenticated && !(c.spec->flags & cmd_noauth)) {
+        // Redis asks for AUTH while the default user is off or has a password.
+        if (!client_.authenticated && !(c.spec->flags & cmd_noauth) &&
+            srv_.acl().default_requires_auth()) {
             out_.error("NOAUTH Authentication required.");
             return true;
         }
@@ -273,6 +275,8 @@ private:
             out_.error("ERR Command not allowed inside a transaction");
             return true;
         }
+        // The ACL check's fast path: a user whose rules allow everything.
+        if ((acl_gone_ || !client_.user->unrestricted()) && acl_refuses(c)) return true;
         // stop-writes-on-bgsave-error: after a failed save, writes are refused until one
         // succeeds (while saving is configured), so that nobody writes what cannot be kept.
         if (c.spec->flags & cmd_write && refuses_writes()) {
@@ -285,6 +289,22 @@ private:
         }
         return false;
     }
+
+    // ---- ACL (session_acl.cpp) ----------------------------------------------------------
+    void adopt_default_user();
+    /// Reads the user's rules again (run_commands calls it when the registry's version is
+    /// not the one they were read at). This loop only: CLIENT LIST reads client_.user here.
+    void refresh_acl_user();
+    /// The ACL check of c, replying NOPERM and noting the refusal for ACL LOG. A session
+    /// whose user is gone refuses everything silently and closes. May run on another
+    /// shard's loop (a hop): it only reads the rules.
+    bool acl_refuses(const parsed_command& c);
+    /// Logs the refusals noted in client_.acl_events, with this client's CLIENT INFO line.
+    /// This loop only.
+    void flush_acl_events();
+    /// After ACL DELUSER or LOAD: closes every session whose user is gone (this one after
+    /// its reply).
+    corio::task<> close_stale_sessions();
 
     corio::task<> run_commands(std::vector<parsed_command>& batch);
 
@@ -424,6 +444,7 @@ private:
     bool no_evict_ = false;                            // CLIENT NO-EVICT ON (flag only)
     std::string peer_;                                 // see peer()
     bool monitoring_ = false; // MONITOR: every command of every client is sent here
+    bool acl_gone_ = false;   // the user was deleted (or made anew by ACL LOAD): closing
     void feed_monitors(const parsed_command& c);
     std::chrono::steady_clock::duration waited_{}; // a blocking command's wait, not its work
 };

@@ -4,6 +4,8 @@
 // takes a lock for them.
 #include "session.hpp"
 
+#include "acl/user.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -58,6 +60,9 @@ constexpr std::string_view client_subs[] = {"getname", "help",     "id",     "in
                                             "list",    "no-evict", "pause",  "reply", "setinfo",
                                             "setname", "unblock",  "unpause"};
 constexpr std::string_view config_subs[] = {"get", "resetstat", "rewrite", "set"};
+constexpr std::string_view acl_subs[] = {"cat",     "deluser", "dryrun", "genpass", "getuser",
+                                         "help",    "list",    "load",   "log",     "save",
+                                         "setuser", "users",   "whoami"};
 constexpr std::string_view command_subs[] = {"count", "docs", "getkeys", "getkeysandflags",
                                              "help",  "info", "list"};
 constexpr std::string_view pubsub_subs[] = {"channels", "numpat", "numsub"};
@@ -82,6 +87,7 @@ std::string_view find_in(const std::string_view (&names)[N], std::string_view su
 std::string_view known_subcommand(std::string_view command, std::string_view sub) {
     if (command == "client") return find_in(client_subs, sub);
     if (command == "config") return find_in(config_subs, sub);
+    if (command == "acl") return find_in(acl_subs, sub);
     if (command == "command") return find_in(command_subs, sub);
     if (command == "pubsub") return find_in(pubsub_subs, sub);
     if (command == "object") return find_in(object_subs, sub);
@@ -170,13 +176,13 @@ void session::describe(std::string& out) const {
                    "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} "
                    "psub={} ssub=0 multi={} qbuf={} qbuf-free=0 argv-mem={} multi-mem={} "
                    "rbs=1024 rbp=0 obl={} oll={} omem={} tot-mem={} events={} cmd={}{}{} "
-                   "user=default redir=-1 resp={}",
+                   "user={} redir=-1 resp={}",
                    client_.id, conn_.remote_address(), conn_.local_address(),
                    conn_.socket().native_handle(), client_.name, seconds_since(created_),
                    seconds_since(last_active_), std::string_view(flags, nflags), client_.db,
                    channels_.size(), patterns_.size(), multi, qbuf, argv_mem, multi_mem, obl, oll,
                    omem, total, pending > 0 ? "rw" : "r", cmd, last_sub_.empty() ? "" : "|",
-                   last_sub_, client_.protocol);
+                   last_sub_, client_.user->name(), client_.protocol);
 }
 
 // CLIENT LIST [TYPE type] | [ID id [id ...]]: sorted by id (Redis lists in connection
@@ -247,7 +253,7 @@ corio::task<> session::client_kill(const parsed_command& c) {
     struct {
         std::optional<long long> id;
         std::optional<client_type> type;
-        std::optional<std::string_view> addr, laddr;
+        std::optional<std::string_view> addr, laddr, user;
         bool skipme = true;
     } f;
     const bool old_form = args.size() == 3;
@@ -279,10 +285,11 @@ corio::task<> session::client_kill(const parsed_command& c) {
         } else if (iequals(opt, "laddr")) {
             f.laddr = value;
         } else if (iequals(opt, "user")) {
-            if (value != "default") { // the one user until ACLs exist; every client's
+            if (!srv_.acl().find(value).rules) {
                 out_.error("ERR No such user '" + std::string(value) + "'");
                 co_return;
             }
+            f.user = value;
         } else if (iequals(opt, "skipme") && (iequals(value, "yes") || iequals(value, "no"))) {
             f.skipme = iequals(value, "yes");
         } else {
@@ -302,6 +309,7 @@ corio::task<> session::client_kill(const parsed_command& c) {
                 continue;
             if (f.addr && s->conn_.remote_address() != *f.addr) continue;
             if (f.laddr && s->conn_.local_address() != *f.laddr) continue;
+            if (f.user && s->client_.user->name() != *f.user) continue;
             victims.push_back(s);
             if (old_form) break;
         }

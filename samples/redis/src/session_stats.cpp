@@ -30,6 +30,8 @@ std::vector<std::string> slowlog_args(std::span<const std::string_view> args) {
             if (i + 2 < args.size()) secret[i + 2] = true;
             break;
         }
+    } else if (iequals(args[0], "acl") && args.size() > 1 && iequals(args[1], "setuser")) {
+        for (std::size_t i = 2; i < args.size(); ++i) secret[i] = true; // the name too, as Redis
     } else if (iequals(args[0], "config") && args.size() > 1 && iequals(args[1], "set")) {
         for (std::size_t i = 2; i + 1 < args.size(); i += 2)
             if (iequals(args[i], "requirepass") || iequals(args[i], "masterauth"))

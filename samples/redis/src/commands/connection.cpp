@@ -34,27 +34,30 @@ void select(command_context& c) {
     c.out.ok();
 }
 
-// AUTH [user] password: the default user only, until ACLs exist.
+// AUTH [user] password and HELLO's AUTH: the session becomes that user's if it is on and the
+// password fits (any password for a nopass user); a failure goes to ACL LOG, as in Redis,
+// under the command's name as the client sent it.
 bool check_auth(command_context& c, std::string_view user, std::string_view password) {
-    const std::string& required = c.srv.cfg().requirepass();
-    if (required.empty() && user == "default") {
-        // Redis: AUTH without a password configured is an error, unless it names the user.
-        return true;
+    auto found = c.srv.acl().authenticate(user, password);
+    if (!found.rules) {
+        c.client.acl_events.push_back({"auth", std::string(c.args[0]), std::string(user)});
+        return false;
     }
-    return user == "default" && password == required && !required.empty();
+    c.client.user = std::move(found.rules);
+    c.client.acl_version = found.version;
+    c.client.authenticated = true;
+    return true;
 }
 
 void auth(command_context& c) {
     if (c.args.size() > 3) return reply_syntax_error(c.out);
-    const std::string& required = c.srv.cfg().requirepass();
-    if (c.args.size() == 2 && required.empty())
+    // Redis: AUTH <password> is refused outright while the default user has nopass.
+    if (c.args.size() == 2 && c.srv.acl().default_nopass())
         return c.out.error("ERR AUTH <password> called without any password configured for "
                            "the default user. Are you sure your configuration is correct?");
     std::string_view user = c.args.size() == 3 ? c.args[1] : "default";
-    std::string_view password = c.args.back();
-    if (!check_auth(c, user, password))
+    if (!check_auth(c, user, c.args.back()))
         return c.out.error("WRONGPASS invalid username-password pair or user is disabled.");
-    c.client.authenticated = true;
     c.out.ok();
 }
 
@@ -110,9 +113,9 @@ void hello(command_context& c) {
             return c.out.error("ERR Syntax error in HELLO option '" + std::string(c.args[i]) + "'");
         }
     }
-    if (!c.client.authenticated)
+    if (!c.client.authenticated && c.srv.acl().default_requires_auth())
         return c.out.error("NOAUTH HELLO must be called with the client already authenticated, "
-                           "otherwise the HELLO <proto> AUTH <user> <pass> option can be used "
+                           "otherwise the HELLO AUTH <user> <pass> option can be used "
                            "to authenticate the client and select the RESP protocol version at "
                            "the same time");
     if (has_setname && !valid_client_name(setname))
@@ -129,7 +132,11 @@ void reset(command_context& c) {
     c.client.protocol = 2;
     c.out.set_protocol(2);
     c.client.name.clear();
-    c.client.authenticated = c.srv.cfg().requirepass().empty();
+    // Back to the default user, authenticated only if that needs no AUTH (as Redis).
+    auto d = c.srv.acl().default_user();
+    c.client.user = std::move(d.rules);
+    c.client.acl_version = d.version;
+    c.client.authenticated = c.client.user->nopass() && c.client.user->enabled();
     c.out.simple("RESET");
 }
 

@@ -130,7 +130,10 @@ void config_cmd(command_context& c) {
             std::string error;
             std::string name = lower(c.args[i]);
             static constexpr std::string_view fixed[] = {
-                "port", "bind", "databases", "loops", "daemonize", "enable-debug-command"};
+                "port", "bind", "databases", "loops", "daemonize", "enable-debug-command",
+                // read once, at start-up
+                "aclfile", "tls-port", "tls-cert-file", "tls-key-file", "tls-ca-cert-file",
+                "tls-auth-clients"};
             if (std::find(std::begin(fixed), std::end(fixed), name) != std::end(fixed))
                 return c.out.error("ERR CONFIG SET failed (possibly related to argument '" +
                                    std::string(c.args[i]) + "') - can't set immutable config");
@@ -149,6 +152,8 @@ void config_cmd(command_context& c) {
             if (!cfg.set(name, words, error))
                 return c.out.error("ERR CONFIG SET failed (possibly related to argument '" +
                                    std::string(c.args[i]) + "') - " + error);
+            // requirepass is the default user's password, as in Redis.
+            if (name == "requirepass") c.srv.acl().set_default_password(c.args[i + 1]);
         }
         return c.out.ok();
     }

@@ -324,6 +324,7 @@ list<command_doc> bitmaps_docs();
 list<command_doc> sets_docs();
 list<command_doc> lists_docs();
 list<command_doc> hashes_docs();
+list<command_doc> acl_docs();
 
 /// Every documented command (not subcommands), family after family.
 const std::vector<const command_doc*>& all_commands();

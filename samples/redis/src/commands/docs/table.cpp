@@ -22,7 +22,7 @@ const std::vector<const command_doc*>& all_commands() {
         static constexpr list<command_doc> (*families[])() = {
             connection_docs, pubsub_docs, server_docs,      introspection_docs,
             strings_docs,    keys_docs,   bitmaps_docs,     sets_docs,
-            lists_docs,      hashes_docs, persistence_docs,
+            lists_docs,      hashes_docs, persistence_docs, acl_docs,
         };
         std::vector<const command_doc*> out;
         for (auto family : families)
