@@ -69,7 +69,8 @@ constexpr command_doc table[] = {
      .summary = "Returns a key's value serialized as RESTORE takes it.",
      .since = "2.6.0",
      .group = "generic",
-     .complexity = "O(N), N the size of the value",
+     .complexity = "O(1) to find the key, then O(N*M) to serialize the value, N its elements "
+                   "and M their average size: O(1*M) for a string",
      .args = key_arg},
     {.name = "restore",
      .arity = -4,
@@ -80,7 +81,9 @@ constexpr command_doc table[] = {
      .summary = "Makes a key from a value DUMP serialized.",
      .since = "2.6.0",
      .group = "generic",
-     .complexity = "O(N), N the size of the value",
+     .complexity = "O(1) to make the key, then O(N*M) to rebuild the value, N its elements and "
+                   "M their average size: O(1*M) for a string, O(N*M*log(N)) for a sorted set "
+                   "(each insert O(log(N)))",
      .history = restore_history,
      .args = restore_args},
 };
