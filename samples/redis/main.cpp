@@ -6,6 +6,7 @@
 
 #include <corio/corio.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -69,7 +70,20 @@ int main(int argc, char** argv) {
         if (!corio_redis::fit_maxclients(cfg, engine)) return EXIT_FAILURE; // RLIMIT_NOFILE
         corio_redis::server srv(engine, cfg);
         running = &srv;
-        auto loaded = corio_redis::persist::load_snapshot(srv);
+        // With appendonly yes the append-only files are the data, as in Redis (a dump.rdb
+        // beside them is not read).
+        if (*cfg.get("appendonly") == "yes") {
+            const auto started = std::chrono::steady_clock::now();
+            const std::uint64_t keys = srv.aof().start();
+            engine.log(corio::log_level::info,
+                       fmt::format(
+                           "DB loaded from append only file: {:.3f} seconds ({} keys)",
+                           std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+                               .count(),
+                           keys));
+        }
+        auto loaded = *cfg.get("appendonly") == "yes" ? corio_redis::persist::load_outcome{}
+                                                      : corio_redis::persist::load_snapshot(srv);
         if (loaded.found)
             engine.log(corio::log_level::info,
                        fmt::format("DB loaded from disk: {:.3f} seconds ({} keys, {} expired "

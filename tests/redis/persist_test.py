@@ -432,6 +432,160 @@ def p_bad_file(work, dirs):
                                                                           err[-500:]))
 
 
+# ------------------------------------------------------------------------ append-only file
+
+def aof_dir(d):
+    return os.path.join(d, "appendonlydir")
+
+
+def churn(srv):
+    """Writes of every kind the log must get right: relative TTLs, random SPOP, keyspace-wide
+    FLUSHDB/SWAPDB, cross-shard MSET/RENAME/SMOVE, a served blocked pop, INCRBYFLOAT."""
+    r = client(srv)
+    r.set("rel", "x", ex=5000)
+    r.expire("list-small", 6000)
+    r.persist("ttl-string")
+    r.spop("set-big", 10)
+    r.incrbyfloat("float", "1.25")
+    r.mset({"m:a": 1, "m:b": 2, "m:c": 3, "m:d": 4})
+    r.rename("m:a", "m:renamed")
+    r.smove("set-strings", "set-moved", "a")
+    r.lmove("list-small", "list-moved", "LEFT", "RIGHT")
+    r.delete("db0:key:1", "db0:key:2", "db0:key:3")
+    client(srv, 7).flushdb()
+    client(srv, 1).swapdb(1, 3)
+    done = []
+    t = threading.Thread(target=lambda: done.append(client(srv).blpop("bl", 10)))
+    t.start()
+    time.sleep(0.3)
+    r.rpush("bl", "served", "left")
+    t.join(10)
+    check(done and done[0] == (b"bl", b"served"), lambda: "BLPOP got %r" % done)
+
+
+@case("A1", "appendonly yes: every type and kind of write survives a restart, also on 1 loop")
+def a_restart(work, dirs):
+    d = dirs.new("corio")
+    srv = corio(work, d, "--save", "", "--appendonly", "yes")
+    populate(srv)
+    churn(srv)
+    expected = content(srv)
+    srv.stop()  # SIGTERM: a graceful stop
+    check(os.path.exists(os.path.join(aof_dir(d), "appendonly.aof.manifest")), "no manifest")
+    again = corio(work, d, "--save", "", "--appendonly", "yes")
+    same_content(expected, content(again), "restart from the AOF")
+    again.stop()
+    one = servers.Server("corio-1-loop", lambda port: [
+        ARGS.corio_bin, "--port", str(port), "--bind", servers.HOST, "--loops", "1", "--dir", d,
+        "--save", "", "--appendonly", "yes"], workdir=work).start()
+    try:
+        same_content(expected, content(one), "restart from the AOF on another loop count")
+    finally:
+        one.stop()
+
+
+def acked_writer(srv, stop, acked):
+    """Writes as fast as one connection can, noting each write the server acknowledged."""
+    r = client(srv)
+    i = 0
+    try:
+        while not stop.is_set():
+            i += 1
+            r.set("w:%d" % i, i)
+            r.rpush("log", i)
+            acked.append(i)
+    except (redis.ConnectionError, redis.TimeoutError):
+        pass
+
+
+@case("A2", "appendfsync always: every acknowledged write survives kill -9 (rounds)")
+def a_crash(work, dirs):
+    d = dirs.new("corio")
+    rnd = random.Random(11)
+    for rnd_i in range(ARGS.crash_rounds):
+        srv = corio(work, d, "--save", "", "--appendonly", "yes", "--appendfsync", "always")
+        r = client(srv)
+        before = r.llen("log")
+        stop, acked = threading.Event(), []
+        writers = [threading.Thread(target=acked_writer, args=(srv, stop, acked)) for _ in range(2)]
+        # Each writer has its own counter range: keys tell the rounds apart too.
+        for w in writers:
+            w.start()
+        time.sleep(rnd.uniform(0.2, 1.0))
+        if rnd_i % 3 == 2:
+            r.bgsave()  # a snapshot under way changes nothing for the log
+        os.kill(srv.proc.pid, signal.SIGKILL)
+        srv.proc.wait(10)
+        stop.set()
+        for w in writers:
+            w.join(10)
+        srv = corio(work, d, "--save", "", "--appendonly", "yes", "--appendfsync", "always")
+        r = client(srv)
+        check(r.llen("log") >= before + len(acked),
+              lambda: "round %d: %d pushes acknowledged, the log grew by %d" % (
+                  rnd_i, len(acked), r.llen("log") - before))
+        srv.stop()
+
+
+@case("A3", "a truncated AOF tail is cut back and logged (aof-load-truncated yes), else refused")
+def a_truncated(work, dirs):
+    d = dirs.new("corio")
+    srv = corio(work, d, "--save", "", "--appendonly", "yes", "--loops", "1")
+    client(srv).set("kept", "1")
+    srv.stop()
+    path = os.path.join(aof_dir(d), "appendonly.aof.1.incr.aof")
+    with open(path, "ab") as f:
+        f.write(b"*3\r\n$3\r\nSET\r\n$4\r\nlost\r\n$2\r\nv")
+    p = subprocess.run([ARGS.corio_bin, "--port", str(servers.free_port()), "--bind", servers.HOST,
+                        "--dir", d, "--save", "", "--appendonly", "yes", "--aof-load-truncated",
+                        "no"], capture_output=True, timeout=60)
+    check(p.returncode != 0 and b"Unexpected end of file" in p.stdout + p.stderr,
+          lambda: "aof-load-truncated no: %r" % (p.stdout + p.stderr)[-400:])
+    size = os.path.getsize(path)
+    srv = corio(work, d, "--save", "", "--appendonly", "yes")
+    try:
+        r = client(srv)
+        check(r.get("kept") == b"1" and r.get("lost") is None, "the whole commands only")
+        check(os.path.getsize(path) < size, "the truncated tail is still in the file")
+        with open(srv.log_path, "rb") as f:
+            check(b"short read while loading the AOF" in f.read(), "no warning logged")
+        r.set("after", "2")
+    finally:
+        srv.stop()
+    srv = corio(work, d, "--save", "", "--appendonly", "yes")
+    try:
+        check(client(srv).get("after") == b"2", "a write after the cut is lost")
+    finally:
+        srv.stop()
+
+
+@case("A4", "redis-server's append-only directory loads into corio-redis, and back (1 loop)")
+def a_from_redis(work, dirs):
+    src = dirs.new("redis")
+    ref = servers.Server("redis-aof", lambda port: [
+        "/usr/bin/redis-server", "--port", str(port), "--bind", servers.HOST, "--save", "",
+        "--appendonly", "yes", "--dir", src], workdir=work).start()
+    populate(ref)
+    client(ref).set("rel", "x", ex=5000)
+    client(ref).spop("set-big", 10)
+    expected = content(ref)
+    ref.stop()
+    srv = corio(work, src, "--save", "", "--appendonly", "yes", "--loops", "1")
+    try:
+        same_content(expected, content(srv), "redis-server AOF -> corio-redis")
+        client(srv).set("from-corio", "1")
+        expected = content(srv)
+    finally:
+        srv.stop()
+    ref = servers.Server("redis-aof", lambda port: [
+        "/usr/bin/redis-server", "--port", str(port), "--bind", servers.HOST, "--save", "",
+        "--appendonly", "yes", "--dir", src], workdir=work).start()
+    try:
+        same_content(expected, content(ref), "corio-redis AOF (1 loop) -> redis-server")
+    finally:
+        ref.stop()
+
+
 # ------------------------------------------------------------------------ runner
 
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
@@ -458,6 +612,7 @@ def main():
     ap.add_argument("--corio-bin", required=True)
     ap.add_argument("--loops", type=int, default=4)
     ap.add_argument("--keys", type=int, default=100000, help="keys in case P3")
+    ap.add_argument("--crash-rounds", type=int, default=6, help="kill -9 rounds in case A2")
     ap.add_argument("--only", default="")
     ARGS = ap.parse_args()
     ARGS.corio_bin = os.path.abspath(ARGS.corio_bin)

@@ -77,6 +77,7 @@ void serve_blocked(shard& s, std::size_t db, std::string_view key, std::int64_t 
         std::string element;
         std::string reply = pop_for(*b, key, list, &element);
         popped(d, *b, key, list);
+        s.touch(db, key); // WATCH, and the append-only log: the pop changed the list
         if (local_push) {
             // BLMOVE within this shard: the element lands in the destination now (which may
             // in turn serve someone blocked there).

@@ -50,6 +50,7 @@ server::server(corio::engine& engine, config& cfg)
     register_persistence_commands(commands_);
     register_acl_commands(commands_);
     snapshots_ = std::make_unique<persist::snapshotter>(*this);
+    aof_ = std::make_unique<persist::append_only_file>(*this);
     // Redis counts these per subcommand in INFO commandstats ("cmdstat_config|get").
     static constexpr std::string_view containers[] = {
         "acl",    "client", "cluster", "command", "config",  "function", "latency", "memory",

@@ -8,6 +8,7 @@
 #include "command.hpp"
 #include "config.hpp"
 #include "monitor.hpp"
+#include "persist/aof.hpp"
 #include "persist/snapshotter.hpp"
 #include "shard.hpp"
 #include "stats.hpp"
@@ -71,6 +72,9 @@ public:
     /// RDB snapshots: SAVE, BGSAVE, the schedule, INFO persistence (any thread).
     persist::snapshotter& snapshots() noexcept { return *snapshots_; }
     const persist::snapshotter& snapshots() const noexcept { return *snapshots_; }
+    /// The append-only file (appendonly yes): its logs, INFO's aof fields.
+    persist::append_only_file& aof() noexcept { return *aof_; }
+    const persist::append_only_file& aof() const noexcept { return *aof_; }
     /// What SHUTDOWN asked of the save at shutdown (any thread).
     enum class shutdown_save : int { configured, save, nosave };
     std::atomic<shutdown_save> shutdown_mode{shutdown_save::configured};
@@ -129,6 +133,7 @@ private:
     client_pause pause_;
     monitor_list monitors_;
     std::unique_ptr<persist::snapshotter> snapshots_;
+    std::unique_ptr<persist::append_only_file> aof_;
     acl::registry acl_;
     void apply_renames(); // rename-command
 

@@ -105,6 +105,13 @@ corio::task<> session::run() {
         args_.clear();
         owned_.clear();
         conn_.discard(used);
+        if (std::exchange(wrote_, false) && srv_.aof().enabled() &&
+            srv_.aof().policy() == persist::fsync_policy::always) {
+            // No reply acknowledges a write before it is on disk; if the log cannot be
+            // written, the client gets no reply at all (Redis exits then).
+            const bool durable = co_await wait_durable();
+            if (!durable) break;
+        }
         if (!out_bytes_.empty()) {
             bool written = conn_.write(out_bytes_);
             out_bytes_.clear();
@@ -143,6 +150,7 @@ corio::task<> session::run_commands(std::vector<parsed_command>& batch) {
         if (top && i != 0 && output_over_limit()) co_return;
         if (killed_) co_return; // CLIENT KILL: the rest of the batch is not run
         auto& c = batch[i];
+        if (c.spec && c.spec->flags & (cmd_write | cmd_blocking)) wrote_ = true;
         if (top) {
             note_command(c);
             if (srv_.pause().engaged() && held_by_pause(c)) {

@@ -136,7 +136,10 @@ private:
         const run_clock clock = clock_start();
         const bool reading = (c.spec->flags & cmd_readonly) != 0;
         if (reading) home->dbs[client_.db].count_lookups(true);
-        c.spec->fn(ctx);
+        if (home->aof && c.spec->flags & cmd_write && !home->touch_log) [[unlikely]]
+            run_logged(ctx, *c.spec, *home);
+        else
+            c.spec->fn(ctx);
         if (reading) home->dbs[client_.db].count_lookups(false);
         account(*c.spec, args_of(c), home->index, mark, clock);
         // The command marked what it changed for WATCH itself (key_changed); a list it left
@@ -214,6 +217,12 @@ private:
     }
 
     // ---- SAVE, BGSAVE (session_persist.cpp) --------------------------------------------
+    /// Runs a write command on `home` and logs it to the shard's append-only log (with
+    /// appendfsync always, its reply then waits for the disk: wait_durable).
+    void run_logged(command_context& ctx, const command_spec& spec, shard& home);
+    /// appendfsync always: before replies leave, the writes they acknowledge are on disk.
+    corio::task<bool> wait_durable();
+    bool wrote_ = false; // the batch ran a write (appendfsync always waits for the disk)
     static bool runs_persistence(const parsed_command& c);
     /// stop-writes-on-bgsave-error in force: the last save failed, saving is configured.
     bool refuses_writes() const {

@@ -1,6 +1,7 @@
 // Commands whose keys live on several shards: split per shard and merged (run_split), or
 // gathered into a private shard, run there and written back (run_gathered). Either way the
 // shards are held, in ascending order, until the command is done: it is atomic.
+#include "persist/aof_logging.hpp"
 #include "session.hpp"
 
 #include <algorithm>
@@ -80,6 +81,10 @@ corio::task<> session::run_split(const parsed_command& c) {
             if (reading) target.dbs[client_.db].count_lookups(true);
             spec.fn(ctx);
             if (reading) target.dbs[client_.db].count_lookups(false);
+            // A keyspace-wide write (FLUSHALL, SWAPDB) changes no key by name: each shard logs
+            // the command itself (keyed writes log their keys' states as they touch them).
+            if (every_shard && spec.flags & cmd_write && target.aof)
+                persist::log_command(target, client_.db, sub, {}, false);
             if (!every_shard && spec.flags & cmd_write && target.blocked_count != 0) {
                 for (std::size_t k = 1; k < sub.size(); k += spec.key_step)
                     serve_blocked(target, client_.db, sub[k], now, srv_.shard_count());

@@ -25,6 +25,11 @@ namespace corio_redis {
 namespace detail {
 class session;
 }
+struct shard;
+namespace persist {
+class aof_log;
+void log_key_state(shard& s, std::size_t db, std::string_view key);
+} // namespace persist
 
 /// The largest value seen lately (over the last 5 to 10 seconds: the shard's ticker rolls
 /// it every 5). Written on the shard's loop only, read by INFO from any loop.
@@ -102,10 +107,18 @@ struct shard {
     // Written on this shard's loop, read from any.
     std::atomic<std::uint64_t> changes{0};
 
-    /// A write to `key` in database `db`: every client watching it will fail its EXEC.
+    // This shard's append-only log (appendonly yes; persist/aof.hpp), else null.
+    persist::aof_log* aof = nullptr;
+
+    /// A write to `key` in database `db`: every client watching it will fail its EXEC. Called
+    /// once the key has changed; with a log and no command's capture (touch_log) on, the
+    /// key's new state is logged (persist/aof_logging.hpp).
     void touch(std::size_t db, std::string_view key) {
         changes.store(changes.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-        if (touch_log) touch_log->emplace_back(db, std::string(key));
+        if (touch_log)
+            touch_log->emplace_back(db, std::string(key));
+        else if (aof)
+            persist::log_key_state(*this, db, key);
         if (watch_count == 0) return;
         auto it = watchers[db].find(key);
         if (it == watchers[db].end()) return;
