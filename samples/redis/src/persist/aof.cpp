@@ -110,8 +110,16 @@ std::uint64_t append_only_file::start() {
                                  std::strerror(errno));
     std::uint64_t loaded = 0;
     bool fresh = !exists(manifest_path());
+    std::vector<std::string> replaced; // the files a new base and logs replace
     if (!fresh) {
         aof_manifest m = read_manifest(read_file(manifest_path()));
+        if (!m.base.empty()) {
+            struct stat st {};
+            if (::stat((dir + "/" + m.base).c_str(), &st) == 0)
+                base_size_ = static_cast<std::uint64_t>(st.st_size);
+            replaced.push_back(m.base);
+        }
+        for (const auto& [shard, name] : m.incr) replaced.push_back(name);
         replay_result r = replay_aof(srv_, dir, m, *cfg.get("aof-load-truncated") == "yes");
         loaded = r.keys;
         seq_ = m.seq;
@@ -144,6 +152,8 @@ std::uint64_t append_only_file::start() {
         write_durably(dir + "/" + base_name, base);
         base_size_ = base.size();
         write_manifest(base_name, seq_);
+        // The new manifest no longer names the old files: they can go.
+        for (const auto& name : replaced) ::unlink((dir + "/" + name).c_str());
     }
     for (std::size_t s = 0; s < srv_.shard_count(); ++s) {
         shard& sh = srv_.shard_at(s);
