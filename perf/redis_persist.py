@@ -118,11 +118,11 @@ class Server:
 
 
 def load_keys(port, keys):
-    """KEYS keys key:0..key:N-1 of 100 bytes, through redis-cli --pipe."""
+    """KEYS keys (key:000000000000 ...) of 100 bytes, through redis-cli --pipe."""
     value = b"x" * 100
     def commands():
         for i in range(keys):
-            k = b"key:%d" % i
+            k = b"key:%012d" % i  # redis-benchmark -r names its keys so
             yield b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$100\r\n%s\r\n" % (len(k), k, value)
     p = subprocess.Popen(["redis-cli", "-p", str(port), "--pipe"], stdin=subprocess.PIPE,
                          stdout=subprocess.DEVNULL)
