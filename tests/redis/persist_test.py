@@ -514,6 +514,8 @@ def a_crash(work, dirs):
         time.sleep(rnd.uniform(0.2, 1.0))
         if rnd_i % 3 == 2:
             r.bgsave()  # a snapshot under way changes nothing for the log
+        elif rnd_i % 3 == 1:
+            r.bgrewriteaof()  # nor a rewrite: the kill may come before or after it ends
         os.kill(srv.proc.pid, signal.SIGKILL)
         srv.proc.wait(10)
         stop.set()
@@ -538,11 +540,11 @@ def a_truncated(work, dirs):
         f.write(b"*3\r\n$3\r\nSET\r\n$4\r\nlost\r\n$2\r\nv")
     p = subprocess.run([ARGS.corio_bin, "--port", str(servers.free_port()), "--bind", servers.HOST,
                         "--dir", d, "--save", "", "--appendonly", "yes", "--aof-load-truncated",
-                        "no"], capture_output=True, timeout=60)
+                        "no", "--loops", "1"], capture_output=True, timeout=60)
     check(p.returncode != 0 and b"Unexpected end of file" in p.stdout + p.stderr,
           lambda: "aof-load-truncated no: %r" % (p.stdout + p.stderr)[-400:])
     size = os.path.getsize(path)
-    srv = corio(work, d, "--save", "", "--appendonly", "yes")
+    srv = corio(work, d, "--save", "", "--appendonly", "yes", "--loops", "1")
     try:
         r = client(srv)
         check(r.get("kept") == b"1" and r.get("lost") is None, "the whole commands only")
@@ -552,7 +554,7 @@ def a_truncated(work, dirs):
         r.set("after", "2")
     finally:
         srv.stop()
-    srv = corio(work, d, "--save", "", "--appendonly", "yes")
+    srv = corio(work, d, "--save", "", "--appendonly", "yes", "--loops", "1")
     try:
         check(client(srv).get("after") == b"2", "a write after the cut is lost")
     finally:
@@ -584,6 +586,69 @@ def a_from_redis(work, dirs):
         same_content(expected, content(ref), "corio-redis AOF (1 loop) -> redis-server")
     finally:
         ref.stop()
+
+
+def wait_for_rewrite(r, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info = r.info("persistence")
+        if info["aof_rewrite_in_progress"] == 0 and info["aof_rewrite_scheduled"] == 0:
+            return info
+        time.sleep(0.05)
+    raise AssertionError("BGREWRITEAOF still running after %ds" % timeout)
+
+
+@case("A5", "BGREWRITEAOF compacts without fork while writes go on; the automatic rewrite")
+def a_rewrite(work, dirs):
+    d = dirs.new("corio")
+    srv = corio(work, d, "--save", "", "--appendonly", "yes")
+    r = client(srv)
+    p = r.pipeline(transaction=False)
+    for round_ in range(50):
+        for i in range(200):
+            p.set("k:%d" % i, "v%d" % round_)
+        p.execute()
+    r.rpush("list", *range(5000))
+    files = lambda: sorted(os.listdir(aof_dir(d)))
+    incr_before = sum(os.path.getsize(os.path.join(aof_dir(d), f)) for f in files() if ".incr" in f)
+    stop, acked = threading.Event(), []
+    writer = threading.Thread(target=acked_writer, args=(srv, stop, acked))
+    writer.start()
+    check(r.bgrewriteaof() in (True, b"Background append only file rewriting started"),
+          "BGREWRITEAOF refused")
+    info = wait_for_rewrite(r)
+    stop.set()
+    writer.join(10)
+    check(info["aof_last_bgrewrite_status"] == "ok" and info["aof_rewrites"] == 1,
+          lambda: "after the rewrite: %s" % info)
+    names = files()
+    check(not any(f.startswith("appendonly.aof.1.") for f in names),
+          lambda: "the old files are still there: %s" % names)
+    check(any(f.endswith(".2.base.rdb") for f in names), lambda: "no new base: %s" % names)
+    incr_after = sum(os.path.getsize(os.path.join(aof_dir(d), f)) for f in names if ".incr" in f)
+    check(incr_after < incr_before, lambda: "incremental files %d bytes before, %d after" % (
+        incr_before, incr_after))
+    expected = content(srv)
+    srv.stop()
+    srv = corio(work, d, "--save", "", "--appendonly", "yes")
+    try:
+        same_content(expected, content(srv), "restart after BGREWRITEAOF")
+        check(client(srv).llen("log") >= len(acked), "writes made during the rewrite are lost")
+    finally:
+        srv.stop()
+    # The automatic rewrite: past auto-aof-rewrite-min-size and 100% growth.
+    d2 = dirs.new("auto")
+    srv = corio(work, d2, "--save", "", "--appendonly", "yes", "--auto-aof-rewrite-min-size", "1mb")
+    try:
+        r = client(srv)
+        for i in range(40):
+            r.set("big:%d" % (i % 4), "x" * 100000)
+        deadline = time.monotonic() + 10
+        while r.info("persistence")["aof_rewrites"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        check(r.info("persistence")["aof_rewrites"] >= 1, "no automatic rewrite past 4 MB")
+    finally:
+        srv.stop()
 
 
 # ------------------------------------------------------------------------ runner

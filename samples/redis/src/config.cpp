@@ -98,6 +98,8 @@ constexpr parameter parameters[] = {
     {"rdbchecksum", kind::boolean, "yes"},
     {"aof-use-rdb-preamble", kind::boolean, "yes"},
     {"aof-load-truncated", kind::boolean, "yes"},
+    {"auto-aof-rewrite-percentage", kind::integer, "100", 0, 2147483647},
+    {"auto-aof-rewrite-min-size", kind::memory, "67108864", 0, 1ll << 62},
     {"io-threads", kind::integer, "1", 1, 128},
     {"client-output-buffer-limit", kind::text,
      "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"},
@@ -623,68 +625,77 @@ std::size_t config::loops() const {
     return n ? n : std::max(1u, std::thread::hardware_concurrency());
 }
 
-bool glob_match(std::string_view p, std::string_view s, bool nocase) {
-    auto eq = [nocase](char a, char b) {
-        if (!nocase) return a == b;
-        return std::tolower(static_cast<unsigned char>(a)) ==
-               std::tolower(static_cast<unsigned char>(b));
+namespace {
+
+// Whether the pattern element at p[at] (a literal, an escape, '?' or a [class]) matches c;
+// `length` is set to the element's length in the pattern.
+bool element_matches(std::string_view p, std::size_t at, char c, bool nocase, std::size_t& length) {
+    auto fold = [nocase](char ch) {
+        return nocase ? static_cast<char>(std::tolower(static_cast<unsigned char>(ch))) : ch;
     };
-    while (!p.empty()) {
-        switch (p[0]) {
-        case '*': {
-            while (p.size() > 1 && p[1] == '*') p.remove_prefix(1);
-            if (p.size() == 1) return true;
-            for (std::size_t i = 0; i <= s.size(); ++i)
-                if (glob_match(p.substr(1), s.substr(i), nocase)) return true;
-            return false;
+    if (p[at] == '?') {
+        length = 1;
+        return true;
+    }
+    if (p[at] == '\\' && at + 1 < p.size()) {
+        length = 2;
+        return fold(p[at + 1]) == fold(c);
+    }
+    if (p[at] != '[') {
+        length = 1;
+        return fold(p[at]) == fold(c);
+    }
+    // A class: [abc], [^abc], [a-z], \ escapes; it ends at ']' or with the pattern.
+    std::size_t i = at + 1;
+    const bool negate = i < p.size() && p[i] == '^';
+    if (negate) ++i;
+    bool match = false;
+    while (i < p.size() && p[i] != ']') {
+        if (p[i] == '\\' && i + 1 < p.size()) {
+            ++i;
+            if (fold(p[i]) == fold(c)) match = true;
+        } else if (i + 2 < p.size() && p[i + 1] == '-') {
+            char lo = fold(p[i]), hi = fold(p[i + 2]);
+            if (lo > hi) std::swap(lo, hi);
+            if (fold(c) >= lo && fold(c) <= hi) match = true;
+            i += 2;
+        } else if (fold(p[i]) == fold(c)) {
+            match = true;
         }
-        case '?':
-            if (s.empty()) return false;
-            s.remove_prefix(1);
-            break;
-        case '[': {
-            if (s.empty()) return false;
-            p.remove_prefix(1);
-            bool negate = !p.empty() && p[0] == '^';
-            if (negate) p.remove_prefix(1);
-            bool match = false;
-            while (!p.empty() && p[0] != ']') {
-                if (p[0] == '\\' && p.size() >= 2) {
-                    p.remove_prefix(1);
-                    if (eq(p[0], s[0])) match = true;
-                } else if (p.size() >= 3 && p[1] == '-') {
-                    char lo = p[0], hi = p[2];
-                    if (lo > hi) std::swap(lo, hi);
-                    char c = s[0];
-                    if (nocase) {
-                        lo = static_cast<char>(std::tolower(static_cast<unsigned char>(lo)));
-                        hi = static_cast<char>(std::tolower(static_cast<unsigned char>(hi)));
-                        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                    }
-                    if (c >= lo && c <= hi) match = true;
-                    p.remove_prefix(2);
-                } else if (eq(p[0], s[0])) {
-                    match = true;
-                }
-                p.remove_prefix(1);
-            }
-            if (negate) match = !match;
-            if (!match) return false;
-            s.remove_prefix(1);
-            if (!p.empty()) p.remove_prefix(1); // the ']'
+        ++i;
+    }
+    length = (i < p.size() ? i + 1 : i) - at;
+    return match != negate;
+}
+
+} // namespace
+
+// One point to go back to, the last '*': a mismatch after it lets that star take one more
+// character. A later star makes the choices of earlier ones irrelevant, so this is
+// O(pattern x text); trying every split at every star was exponential in the stars (Redis's
+// CVE-2022-36021, a KEYS pattern that stalls the server).
+bool glob_match(std::string_view p, std::string_view s, bool nocase) {
+    constexpr std::size_t none = std::string_view::npos;
+    std::size_t pi = 0, si = 0, star_p = none, star_s = 0;
+    while (si < s.size() || pi < p.size()) {
+        if (pi < p.size() && p[pi] == '*') {
+            while (pi < p.size() && p[pi] == '*') ++pi;
+            if (pi == p.size()) return true;
+            star_p = pi;
+            star_s = si;
             continue;
         }
-        case '\\':
-            if (p.size() >= 2) p.remove_prefix(1);
-            [[fallthrough]];
-        default:
-            if (s.empty() || !eq(p[0], s[0])) return false;
-            s.remove_prefix(1);
-            break;
+        std::size_t length = 0;
+        if (pi < p.size() && si < s.size() && element_matches(p, pi, s[si], nocase, length)) {
+            pi += length;
+            ++si;
+            continue;
         }
-        p.remove_prefix(1);
+        if (star_p == none || star_s >= s.size()) return false;
+        pi = star_p;
+        si = ++star_s;
     }
-    return s.empty();
+    return true;
 }
 
 } // namespace corio_redis

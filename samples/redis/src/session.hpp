@@ -230,6 +230,7 @@ private:
     }
     bool refuses_writes_after_failure() const;
     corio::task<> persistence_command(const parsed_command& c);
+    corio::task<> rewrite_command();
 
     // ---- CLIENT PAUSE/UNPAUSE/REPLY/NO-EVICT (session_pause.cpp) -----------------------
     void client_pause(const parsed_command& c);

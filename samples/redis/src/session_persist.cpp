@@ -7,7 +7,8 @@
 namespace corio_redis::detail {
 
 bool session::runs_persistence(const parsed_command& c) {
-    return c.spec && (c.spec->name == "save" || c.spec->name == "bgsave");
+    return c.spec &&
+           (c.spec->name == "save" || c.spec->name == "bgsave" || c.spec->name == "bgrewriteaof");
 }
 
 bool session::refuses_writes_after_failure() const {
@@ -26,6 +27,10 @@ corio::task<> session::persistence_command(const parsed_command& c) {
             out_.error(error);
         co_return;
     }
+    if (c.spec->name == "bgrewriteaof") {
+        co_await rewrite_command();
+        co_return;
+    }
     const bool schedule = args.size() == 2 && iequals(args[1], "schedule");
     if (args.size() > 1 && !schedule) {
         reply_syntax_error(out_);
@@ -33,7 +38,11 @@ corio::task<> session::persistence_command(const parsed_command& c) {
     }
     if (snapshots.in_progress()) {
         if (!schedule) {
-            out_.error("ERR Background save already in progress");
+            out_.error(snapshots.rewriting()
+                           ? "ERR Another child process is active (AOF?): can't BGSAVE right now. "
+                             "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever "
+                             "possible."
+                           : "ERR Background save already in progress");
             co_return;
         }
         snapshots.schedule();
@@ -55,6 +64,31 @@ corio::task<> session::persistence_command(const parsed_command& c) {
         co_return;
     }
     out_.simple("Background saving started");
+}
+
+// BGREWRITEAOF: a new append-only base without fork (persist/aof.hpp).
+corio::task<> session::rewrite_command() {
+    persist::snapshotter& snapshots = srv_.snapshots();
+    if (snapshots.rewriting()) {
+        out_.error("ERR Background append only file rewriting already in progress");
+        co_return;
+    }
+    if (snapshots.in_progress()) { // a BGSAVE: the rewrite follows it
+        srv_.aof().schedule_rewrite();
+        out_.simple("Background append only file rewriting scheduled");
+        co_return;
+    }
+    if (tx_) { // inside EXEC, as BGSAVE: the point in time comes after it
+        corio::co_spawn(conn_.owner().get_executor(), srv_.aof().rewrite(here_), corio::detached);
+        out_.simple("Background append only file rewriting started");
+        co_return;
+    }
+    std::string error = co_await srv_.aof().rewrite(here_);
+    if (!error.empty()) {
+        out_.error(error);
+        co_return;
+    }
+    out_.simple("Background append only file rewriting started");
 }
 
 } // namespace corio_redis::detail

@@ -60,35 +60,37 @@ std::string info_memory(server& srv) {
 std::string info_persistence(server& srv, const stats_totals&) {
     const persist::snapshotter& snap = srv.snapshots();
     const persist::append_only_file& aof = srv.aof();
-    const bool saving = snap.in_progress();
+    const bool saving = snap.in_progress() && !snap.rewriting();
     // No fork, so nothing is copied on write: the cow fields stay 0 (a snapshot's extra
     // memory is its serialized chunks waiting for the disk, bounded by the writer).
-    return fmt::format("# Persistence\r\n"
-                       "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\n"
-                       "current_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\n"
-                       "current_save_keys_processed:{}\r\ncurrent_save_keys_total:{}\r\n"
-                       "rdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\n"
-                       "rdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\n"
-                       "rdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\n"
-                       "rdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\n"
-                       "rdb_last_load_keys_loaded:{}\r\naof_enabled:{}\r\n"
-                       "aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n"
-                       "aof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\n"
-                       "aof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\n"
-                       "aof_rewrites_consecutive_failures:0\r\naof_last_write_status:{}\r\n"
-                       "aof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\n"
-                       "module_fork_last_cow_size:0\r\n{}",
-                       saving ? snap.keys_processed() : 0, saving ? snap.keys_total() : 0,
-                       snap.changes_since_save(), saving ? 1 : 0, snap.last_save_unix(),
-                       snap.last_ok() ? "ok" : "err", snap.last_duration_seconds(),
-                       snap.current_seconds(), snap.saves(), snap.load_expired(),
-                       snap.load_loaded(), aof.enabled() ? 1 : 0,
-                       aof.last_write_error().empty() ? "ok" : "err",
-                       aof.enabled() ? fmt::format("aof_current_size:{}\r\naof_base_size:{}\r\n"
-                                                   "aof_pending_rewrite:0\r\naof_buffer_length:0\r\n"
-                                                   "aof_pending_bio_fsync:0\r\naof_delayed_fsync:0\r\n",
-                                                   aof.current_size(), aof.base_size())
-                                     : std::string());
+    return fmt::format(
+        "# Persistence\r\n"
+        "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\n"
+        "current_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\n"
+        "current_save_keys_processed:{}\r\ncurrent_save_keys_total:{}\r\n"
+        "rdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\n"
+        "rdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\n"
+        "rdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\n"
+        "rdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\n"
+        "rdb_last_load_keys_loaded:{}\r\naof_enabled:{}\r\n"
+        "aof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:{}\r\n"
+        "aof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{}\r\n"
+        "aof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\n"
+        "aof_rewrites_consecutive_failures:0\r\naof_last_write_status:{}\r\n"
+        "aof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\n"
+        "module_fork_last_cow_size:0\r\n{}",
+        saving ? snap.keys_processed() : 0, saving ? snap.keys_total() : 0,
+        snap.changes_since_save(), saving ? 1 : 0, snap.last_save_unix(),
+        snap.last_ok() ? "ok" : "err", snap.last_duration_seconds(), snap.current_seconds(),
+        snap.saves(), snap.load_expired(), snap.load_loaded(), aof.enabled() ? 1 : 0,
+        snap.rewriting() ? 1 : 0, aof.rewrite_scheduled() ? 1 : 0, aof.last_rewrite_seconds(),
+        aof.current_rewrite_seconds(), aof.last_rewrite_ok() ? "ok" : "err", aof.rewrites(),
+        aof.last_write_error().empty() ? "ok" : "err",
+        aof.enabled() ? fmt::format("aof_current_size:{}\r\naof_base_size:{}\r\n"
+                                    "aof_pending_rewrite:0\r\naof_buffer_length:0\r\n"
+                                    "aof_pending_bio_fsync:0\r\naof_delayed_fsync:0\r\n",
+                                    aof.current_size(), aof.base_size())
+                      : std::string());
 }
 
 std::string info_stats(server& srv, const stats_totals& t) {

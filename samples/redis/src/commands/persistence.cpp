@@ -1,9 +1,11 @@
-// Persistence commands: LASTSAVE, DUMP and RESTORE here; SAVE and BGSAVE are run by the
-// session (session_persist.cpp), which holds every shard for their point in time.
+// Persistence commands: LASTSAVE, DUMP and RESTORE here; SAVE, BGSAVE and BGREWRITEAOF are run by
+// the session (session_persist.cpp), which holds every shard for their point in time.
 #include "../persist/rdb_decode.hpp"
 #include "../persist/rdb_encode.hpp"
 #include "../server.hpp"
 #include "encoding.hpp"
+
+#include <limits>
 
 namespace corio_redis {
 namespace {
@@ -59,7 +61,10 @@ void restore(command_context& c) {
                                ? "ERR DUMP payload version or checksum are wrong"
                                : "ERR Bad data format");
     }
-    if (ttl != 0 && !absolute) ttl += c.now_ms;
+    if (ttl != 0 && !absolute) // saturating: a TTL past the clock's range never expires
+        ttl = ttl > std::numeric_limits<long long>::max() - c.now_ms
+                  ? std::numeric_limits<long long>::max()
+                  : ttl + c.now_ms;
     if (ttl != 0 && ttl <= c.now_ms) {
         // Already expired: the key is gone (if it was replaced), nothing is made.
         if (exists && d.erase(key)) key_changed(c, notify_generic, "del", key);
@@ -80,6 +85,7 @@ void register_persistence_commands(command_table& t) {
     add({"lastsave", 1, cmd_keyless | cmd_fast, 0, 0, 0, lastsave});
     add({"save", 1, cmd_keyless | cmd_admin | cmd_no_multi, 0, 0, 0, run_by_session});
     add({"bgsave", -1, cmd_keyless | cmd_admin, 0, 0, 0, run_by_session});
+    add({"bgrewriteaof", 1, cmd_keyless | cmd_admin, 0, 0, 0, run_by_session});
     add({"dump", 2, cmd_readonly, 1, 1, 1, dump});
     add({"restore", -4, cmd_write, 1, 1, 1, restore});
 }

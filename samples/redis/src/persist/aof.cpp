@@ -6,10 +6,13 @@
 #include "aof_replay.hpp"
 #include "rdb_decode.hpp"
 #include "rdb_encode.hpp"
+#include "snapshotter.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -91,9 +94,22 @@ std::string append_only_file::incr_name(std::uint64_t seq, std::size_t shard) co
 }
 
 void append_only_file::write_manifest(const std::string& base, std::uint64_t seq) const {
-    std::string text = fmt::format("file {} seq {} type b\n", base, seq);
-    for (std::size_t s = 0; s < srv_.shard_count(); ++s)
-        text += fmt::format("file {} seq {} type i shard {}\n", incr_name(seq, s), seq, s);
+    std::vector<std::pair<std::size_t, std::string>> incr;
+    for (std::size_t s = 0; s < srv_.shard_count(); ++s) incr.emplace_back(s, incr_name(seq, s));
+    write_manifest_of(base, incr);
+}
+
+// The sequence number is in each file's name (name.N.base.rdb, name.N.incr[.shard].aof).
+static std::uint64_t seq_of(const std::string& name, const std::string& prefix) {
+    return std::strtoull(name.c_str() + std::min(name.size(), prefix.size() + 1), nullptr, 10);
+}
+
+void append_only_file::write_manifest_of(
+    const std::string& base, const std::vector<std::pair<std::size_t, std::string>>& incr) const {
+    std::string text;
+    if (!base.empty()) text = fmt::format("file {} seq {} type b\n", base, seq_of(base, file_));
+    for (const auto& [shard, name] : incr)
+        text += fmt::format("file {} seq {} type i shard {}\n", name, seq_of(name, file_), shard);
     write_durably(manifest_path(), text);
     sync_directory(dir_path());
 }
@@ -116,10 +132,12 @@ std::uint64_t append_only_file::start() {
         if (!m.base.empty()) {
             struct stat st {};
             if (::stat((dir + "/" + m.base).c_str(), &st) == 0)
-                base_size_ = static_cast<std::uint64_t>(st.st_size);
+                base_size_.store(static_cast<std::uint64_t>(st.st_size));
             replaced.push_back(m.base);
         }
         for (const auto& [shard, name] : m.incr) replaced.push_back(name);
+        base_name_ = m.base;
+        incr_files_ = m.incr;
         replay_result r = replay_aof(srv_, dir, m, *cfg.get("aof-load-truncated") == "yes");
         loaded = r.keys;
         seq_ = m.seq;
@@ -150,8 +168,12 @@ std::uint64_t append_only_file::start() {
         enc.eof();
         const std::string base_name = fmt::format("{}.{}.base.rdb", file_, seq_);
         write_durably(dir + "/" + base_name, base);
-        base_size_ = base.size();
+        base_size_.store(base.size());
         write_manifest(base_name, seq_);
+        base_name_ = base_name;
+        incr_files_.clear();
+        for (std::size_t sh = 0; sh < srv_.shard_count(); ++sh)
+            incr_files_.emplace_back(sh, incr_name(seq_, sh));
         // The new manifest no longer names the old files: they can go.
         for (const auto& name : replaced) ::unlink((dir + "/" + name).c_str());
     }
@@ -165,8 +187,95 @@ std::uint64_t append_only_file::start() {
     return loaded;
 }
 
+corio::task<std::string> append_only_file::rewrite(std::size_t here) {
+    if (!enabled()) co_return std::string();
+    std::uint64_t next = 0;
+    std::string dir = dir_path();
+    {
+        // First the manifest names the new incremental files too: from the rewrite's point in
+        // time on, the shards log to them, and a crash before the new base is complete must
+        // find them after the old ones.
+        std::lock_guard lock(files_mutex_);
+        next = seq_ + 1;
+        auto incr = incr_files_;
+        for (std::size_t s = 0; s < srv_.shard_count(); ++s)
+            incr.emplace_back(s, incr_name(next, s));
+        write_manifest_of(base_name_, incr);
+    }
+    snapshot_target target{
+        dir, fmt::format("{}.{}.base.rdb", file_, next),
+        [this, next, dir](shard& s) { s.aof->switch_file(dir + "/" + incr_name(next, s.index)); },
+        false};
+    snapshotter::done_fn done = [this, next](const std::string& error) {
+        rewrite_done(next, error);
+    };
+    rewrite_started_ms_.store(unix_ms());
+    std::string error =
+        co_await srv_.snapshots().start_to(here, std::move(done), std::move(target));
+    if (!error.empty()) rewrite_started_ms_.store(0);
+    co_return error;
+}
+
+void append_only_file::rewrite_done(std::uint64_t next, const std::string& error) {
+    last_rewrite_seconds_.store((unix_ms() - rewrite_started_ms_.load()) / 1000);
+    rewrite_started_ms_.store(0);
+    std::lock_guard lock(files_mutex_);
+    const std::string dir = dir_path();
+    std::vector<std::pair<std::size_t, std::string>> fresh;
+    for (std::size_t s = 0; s < srv_.shard_count(); ++s) fresh.emplace_back(s, incr_name(next, s));
+    seq_ = next; // the shards log to the new files either way
+    if (!error.empty()) {
+        // The old base and every file since stay named: nothing is lost, the next rewrite
+        // folds them.
+        last_rewrite_ok_.store(false);
+        incr_files_.insert(incr_files_.end(), fresh.begin(), fresh.end());
+        srv_.engine().log(corio::log_level::warn, "Background AOF rewrite failed: " + error);
+        return;
+    }
+    const std::string base = fmt::format("{}.{}.base.rdb", file_, next);
+    try {
+        write_manifest_of(base, fresh);
+    } catch (const std::exception& e) {
+        last_rewrite_ok_.store(false);
+        incr_files_.insert(incr_files_.end(), fresh.begin(), fresh.end());
+        srv_.engine().log(corio::log_level::warn,
+                          std::string("Background AOF rewrite failed: ") + e.what());
+        return;
+    }
+    if (!base_name_.empty()) ::unlink((dir + "/" + base_name_).c_str());
+    for (const auto& [shard, name] : incr_files_) ::unlink((dir + "/" + name).c_str());
+    base_name_ = base;
+    incr_files_ = std::move(fresh);
+    struct stat st {};
+    if (::stat((dir + "/" + base).c_str(), &st) == 0)
+        base_size_.store(static_cast<std::uint64_t>(st.st_size));
+    last_rewrite_ok_.store(true);
+    rewrites_.fetch_add(1);
+    srv_.engine().log(corio::log_level::info, "Background AOF rewrite finished successfully");
+}
+
+bool append_only_file::take_rewrite_request() {
+    if (!enabled()) {
+        rewrite_scheduled_.store(false);
+        return false;
+    }
+    if (rewrite_scheduled_.exchange(false)) return true;
+    const config& cfg = srv_.cfg();
+    const long long percent = std::stoll(*cfg.get("auto-aof-rewrite-percentage"));
+    const long long min_size = std::stoll(*cfg.get("auto-aof-rewrite-min-size"));
+    const std::uint64_t size = current_size();
+    if (percent <= 0 || size < static_cast<std::uint64_t>(min_size)) return false;
+    const std::uint64_t base = std::max<std::uint64_t>(base_size_.load(), 1);
+    return (size * 100 / base) >= static_cast<std::uint64_t>(100 + percent);
+}
+
+long long append_only_file::current_rewrite_seconds() const noexcept {
+    const std::int64_t started = rewrite_started_ms_.load();
+    return started == 0 ? -1 : (unix_ms() - started) / 1000;
+}
+
 std::uint64_t append_only_file::current_size() const noexcept {
-    std::uint64_t n = base_size_;
+    std::uint64_t n = base_size_.load();
     for (const auto& l : logs_) n += l->file_bytes();
     return n;
 }

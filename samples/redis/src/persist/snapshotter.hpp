@@ -25,6 +25,15 @@ class server;
 
 namespace corio_redis::persist {
 
+/// Where a snapshot goes and what it is for: BGSAVE's file (dir/dbfilename, counted by
+/// LASTSAVE and the rdb_ fields), or an append-only rewrite's base, whose `at_point` runs on
+/// each shard's loop at the point in time (the rewrite starts the shard's new log there).
+struct snapshot_target {
+    std::string dir, file;
+    std::function<void(shard&)> at_point;
+    bool rdb_save = true;
+};
+
 class snapshotter {
 public:
     explicit snapshotter(server& srv);
@@ -38,6 +47,10 @@ public:
     /// marked (writes from then on are not in it), "" or Redis's error text; `done` (may be
     /// null) hears of the end.
     corio::task<std::string> start(std::size_t here, done_fn done);
+    /// The same into another target (an append-only rewrite).
+    corio::task<std::string> start_to(std::size_t here, done_fn done, snapshot_target target);
+    /// The snapshot under way is an append-only rewrite's. Any thread.
+    bool rewriting() const noexcept { return in_progress_.load() && !saving_rdb_.load(); }
     /// A snapshot from start to end (SAVE): "" once it is on disk, or the error.
     corio::task<std::string> save(std::size_t here);
     /// BGSAVE SCHEDULE while one runs: another starts when it ends. Any thread.
@@ -77,7 +90,8 @@ private:
 
     server& srv_;
     // One snapshot at a time: in_progress_ guards the members below it until finished().
-    std::atomic<bool> in_progress_{false}, scheduled_{false};
+    std::atomic<bool> in_progress_{false}, scheduled_{false}, saving_rdb_{false};
+    snapshot_target target_;
     std::unique_ptr<rdb_file_writer> writer_;
     std::vector<std::unique_ptr<shard_snapshot>> parts_;
     std::atomic<std::size_t> parts_left_{0};

@@ -20,8 +20,15 @@ public:
     std::string& bytes() noexcept { return out_; }
 
     void simple(std::string_view s) { line('+', s); }
-    /// An error reply; `s` starts with its code ("ERR ...", "WRONGTYPE ...").
-    void error(std::string_view s) { line('-', s); }
+    /// An error reply; `s` starts with its code ("ERR ...", "WRONGTYPE ..."). CR and LF in it
+    /// (an argument echoed back) become spaces, as Redis makes them, so that it stays one line.
+    void error(std::string_view s) {
+        if (s.find_first_of("\r\n") == std::string_view::npos) return line('-', s);
+        std::string clean(s);
+        for (char& ch : clean)
+            if (ch == '\r' || ch == '\n') ch = ' ';
+        line('-', clean);
+    }
     void integer(long long n) {
         out_.push_back(':');
         number(n);
