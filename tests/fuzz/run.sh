@@ -36,7 +36,7 @@ for t in "${targets[@]}"; do
   dict=()
   [[ -f $here/dict/$t.dict ]] && dict=(-dict="$here/dict/$t.dict")
   # The first directory takes what the run finds; the seeds are only read.
-  timeout $((seconds + 300)) "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+  timeout $((seconds + 120)) "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
     -max_len="${max_len[$t]}" -print_final_stats=1 -artifact_prefix="$work/$t/crashes/" \
     "${dict[@]}" "$work/$t/new" "$here/corpus/$t" >"$work/$t/log" 2>&1
   rc=$?
