@@ -1,7 +1,9 @@
 // libFuzzer target: corio-redis's request parser (resp/request_parser.hpp) on hostile bytes,
 // driven the way session.cpp drives it: parse from the front, wait for `needed` bytes when a
 // request is incomplete. Oracles are listed in tests/fuzz/README.md.
+#include "resp/reply.hpp"
 #include "resp/request_parser.hpp"
+#include "resp_check.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -65,13 +67,17 @@ void check_result(std::string_view data, const parse_result& r,
     case parse_status::incomplete:
         check(r.needed > data.size(), "incomplete, yet needing no more bytes than it has");
         break;
-    case parse_status::error:
+    case parse_status::error: {
         check(r.error.starts_with("ERR Protocol error: "), "an error text of another form",
               r.error);
-        // The session sends it as a simple error: a CR or LF in it breaks the reply.
-        check(r.error.find_first_of("\r\n") == std::string::npos,
-              "a CR or LF in the protocol error text", r.error);
+        // What the session sends for it (out_.error) is one well-formed error reply: a CR
+        // or LF in it would end the line early and leave garbage behind.
+        std::string wire, why;
+        corio_redis::resp::reply(wire).error(r.error);
+        check(corio_fuzz::one_reply(wire, 2, why),
+              "the protocol error's reply is malformed:", why + ": " + wire);
         break;
+    }
     }
 }
 
