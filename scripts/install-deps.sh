@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages corio needs to build, test and benchmark.
+# Installs the Debian 12 packages corio needs to build, test and benchmark (clang-14 and its
+# libFuzzer runtime for the fuzz build, tests/fuzz).
 # Idempotent: installs only what is missing; safe to run on every build. With --perf, also
 # what perf/run-echo.sh needs (linux-perf for syscall counts, gnuplot-nox for charts).
 set -euo pipefail
@@ -11,6 +12,7 @@ packages=(
   curl cmake
   procps util-linux
   redis-server redis-tools python3 python3-redis
+  clang-14 libclang-rt-14-dev
 )
 # --perf: what the benchmarks in perf/ use besides (syscall counts, charts).
 if [[ ${1:-} == --perf ]]; then

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds corio three times (release, ASan+UBSan, and release on Asio's io_uring backend) and
 # runs every test binary in each; the io_uring build's tests run only where the kernel allows
-# io_uring (it says so when it does not). Installs what is missing first. Ends with one line:
-# "N passed, M failed" (test cases).
+# io_uring (it says so when it does not). Then builds the libFuzzer targets with clang and
+# runs each for 45 seconds (tests/fuzz). Installs what is missing first. Ends with one line:
+# "N passed, M failed" (test cases; a fuzz target counts as one).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -149,6 +150,40 @@ if build build-uring --buildtype=release -Dio_uring=enabled; then
 else
   echo "!! io_uring build failed"; failed=$((failed + 1))
 fi
+
+# run_fuzz: the libFuzzer targets (tests/fuzz), built with clang in build-fuzz (only them:
+# the alias target "fuzz"), 45 seconds each over their seed corpora; each target that ran
+# without a crash counts as passed. A fuzz build that cannot be configured (no clang, no
+# libFuzzer runtime) is a failure, not a skip.
+run_fuzz() {
+  local out line
+  echo "== fuzz targets (libFuzzer, clang) from build-fuzz"
+  if [[ ! -f build-fuzz/build.ninja ]]; then
+    if ! CC=clang-14 CXX=clang++-14 meson setup build-fuzz -Dfuzz=enabled -Dtests=false \
+      -Dbuildtype=debugoptimized >/dev/null; then
+      echo "!! fuzz build failed to configure (clang-14 and libclang-rt-14-dev installed?)"
+      failed=$((failed + 1))
+      return
+    fi
+  fi
+  if ! ninja -C build-fuzz -j "$jobs" fuzz >build-fuzz/ninja-output.log 2>&1; then
+    tail -40 build-fuzz/ninja-output.log
+    echo "!! fuzz build failed"
+    failed=$((failed + 1))
+    return
+  fi
+  out=$(timeout 900 bash tests/fuzz/run.sh build-fuzz 45 2>&1)
+  echo "$out" | tail -n 60
+  line=$(echo "$out" | grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' | tail -1)
+  if [[ -n $line ]]; then
+    passed=$((passed + $(echo "$line" | sed -E 's/fuzz: ([0-9]+) passed.*/\1/')))
+    failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
+  else
+    echo "!! fuzz run ended without a summary"
+    failed=$((failed + 1))
+  fi
+}
+run_fuzz
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 && $passed -gt 0 ]]

@@ -95,7 +95,8 @@ void server::apply_renames() {
         return out;
     };
     for (const auto& [from, to] : cfg_.renamed_commands()) {
-        auto fatal = [&](std::string_view why) {
+        // Named captures: clang before 16 cannot capture structured bindings (the fuzz build's).
+        auto fatal = [&from = from, &to = to](std::string_view why) {
             return std::invalid_argument("*** FATAL CONFIG FILE ERROR (corio-redis) ***\n>>> "
                                          "'rename-command \"" +
                                          from + "\" \"" + to + "\"'\n" + std::string(why));
