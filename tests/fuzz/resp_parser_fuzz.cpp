@@ -124,6 +124,7 @@ outcome deliver(std::string_view input, const std::vector<std::size_t>& cuts,
             args.resize(args_before);
             if (r.status == parse_status::empty) {
                 out.used += r.consumed;
+                need = 1;
                 continue;
             }
             if (r.status == parse_status::incomplete) {

@@ -80,6 +80,7 @@ corio::task<> session::run() {
             args_.resize(before);
             if (r.status == resp::parse_status::empty) {
                 used += r.consumed;
+                need = 1; // what an incomplete request asked for is met (found by fuzzing)
                 continue;
             }
             if (r.status == resp::parse_status::incomplete) {
