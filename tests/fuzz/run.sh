@@ -11,9 +11,9 @@ fi
 build=$1
 seconds=${2:-60}
 here=$(cd "$(dirname "$0")" && pwd)
-targets=(resp_parser_fuzz rdb_load_fuzz command_fuzz)
+targets=(resp_parser_fuzz rdb_load_fuzz command_fuzz aof_replay_fuzz)
 # The largest input each target reads (each also cuts longer ones itself).
-declare -A max_len=([resp_parser_fuzz]=16384 [rdb_load_fuzz]=32768 [command_fuzz]=4096)
+declare -A max_len=([resp_parser_fuzz]=16384 [rdb_load_fuzz]=32768 [command_fuzz]=4096 [aof_replay_fuzz]=16384)
 
 # Sanitizer reports are crashes; the caller's settings (scripts/test.sh's) win.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1}

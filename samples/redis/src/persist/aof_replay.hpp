@@ -7,12 +7,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace corio_redis {
 class server;
-}
+struct shard;
+} // namespace corio_redis
 
 namespace corio_redis::persist {
 
@@ -22,6 +24,12 @@ struct aof_manifest {
     std::vector<std::pair<std::size_t, std::string>> incr; // (shard, file name), in order
     std::size_t shards = 1; // how many shards wrote the incremental files
 };
+
+/// Replays the RESP commands of one file (`name`, for errors) into `part`, as of `now_ms`;
+/// returns the length of its whole commands (less than bytes.size() if the last is cut
+/// short). Throws std::runtime_error on what is not RESP commands or names an unknown one.
+std::size_t replay_commands(server& srv, shard& part, std::string_view bytes,
+                            const std::string& name, std::int64_t now_ms);
 
 /// Parses a manifest; throws std::runtime_error on one Redis would refuse too.
 aof_manifest read_manifest(const std::string& text);
