@@ -8,7 +8,8 @@ other: load KEYS string keys (redis-cli --pipe), then run a SET load over those 
 - the memory the save costs: the peak, over the save, of the server's RSS growth (for
   redis-server, the parent's RSS plus its child's private dirty pages: what fork copies);
 - the SET load's p99 latency during the save, against the same load with no save;
-- the restart: time from exec to the first PONG after loading the file the BGSAVE wrote.
+- the restart: time from exec to the first PONG after loading the file the BGSAVE wrote;
+- the restart from an append-only file of KEYS SET commands (appendonly yes, everysec).
 
 Usage: redis_persist.py [--corio-bin PATH] [--keys 1000000] [--rounds 3] [--loops 1]
        [--server-cpu 0] [--load-cpu 1]
@@ -188,6 +189,23 @@ def one_round(server, keys, requests, load_cpu):
     return row
 
 
+def aof_restart(name, argv, keys, cpu, work):
+    """The restart from an append-only file of KEYS SET commands (appendonly yes, everysec:
+    the files as a fresh start and KEYS writes leave them): exec to the first PONG."""
+    d = os.path.join(work, name + "-aof")
+    os.makedirs(d)
+    server = Server(name + "-aof", argv, d, cpu)
+    server.start()
+    load_keys(server.port, keys)
+    server.stop()
+    seconds = server.start()
+    dbsize = int(call(server.port, "DBSIZE"))
+    server.stop()
+    if dbsize != keys:
+        raise RuntimeError("%s restarted from its AOF with %d keys" % (name, dbsize))
+    return seconds
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--corio-bin", default=os.path.join(ROOT, "build/samples/redis/corio-redis"))
@@ -211,6 +229,13 @@ def main():
                                     "--loops", str(a.loops), "--dir", d]
         servers[name] = Server(name, argv, d, a.server_cpu)
     rows = []
+    aof_rows = {"redis": [], "corio": []}
+    aof_argv = {
+        "redis": lambda port, d: ["/usr/bin/redis-server", "--port", str(port), "--bind", HOST,
+                                  "--save", "", "--appendonly", "yes", "--dir", d],
+        "corio": lambda port, d: [a.corio_bin, "--port", str(port), "--bind", HOST, "--save", "",
+                                  "--loops", str(a.loops), "--appendonly", "yes", "--dir", d],
+    }
     try:
         for r in range(a.rounds):
             for name in (("redis", "corio") if r % 2 == 0 else ("corio", "redis")):
@@ -219,6 +244,10 @@ def main():
                 rows.append(row)
                 print("round %d %s: %s" % (r, name, {k: round(v, 3) if isinstance(v, float) else v
                                                       for k, v in row.items()}), flush=True)
+                aof_rows[name].append(aof_restart("%s%d" % (name, r), aof_argv[name], a.keys,
+                                                  a.server_cpu, work))
+                print("round %d %s: restart from the AOF %.3f s" % (r, name, aof_rows[name][-1]),
+                      flush=True)
     finally:
         for s in servers.values():
             s.stop()
@@ -240,6 +269,8 @@ def main():
     for k in fields:
         ratio = med["corio"][k] / med["redis"][k] if med["redis"][k] else float("nan")
         print("| %s | %.3f | %.3f | %.2fx |" % (k, med["redis"][k], med["corio"][k], ratio))
+    ra, ca = statistics.median(aof_rows["redis"]), statistics.median(aof_rows["corio"])
+    print("| aof_restart_s | %.3f | %.3f | %.2fx |" % (ra, ca, ca / ra))
     return 0
 
 
