@@ -7,6 +7,7 @@
 #include "persist/aof_replay.hpp"
 #include "persist/rdb_encode.hpp"
 #include "server.hpp"
+#include "server_fixture.hpp"
 
 #include <corio/engine.hpp>
 
@@ -31,23 +32,7 @@ constexpr std::size_t max_input = 64 * 1024;
     std::abort();
 }
 
-struct fixture {
-    config cfg;
-    std::unique_ptr<corio::engine> engine;
-    std::unique_ptr<server> srv;
-    fixture() {
-        std::string error;
-        for (auto [name, value] :
-             {std::pair<const char*, const char*>{"proto-max-bulk-len", "1mb"}, {"save", ""}})
-            if (!cfg.set(name, {value}, error)) broken("config");
-        corio::options opts;
-        opts.loops = 1;
-        opts.handle_signals = false;
-        opts.logger = [](corio::log_level, std::string_view) {};
-        engine = std::make_unique<corio::engine>(opts);
-        srv = std::make_unique<server>(*engine, cfg);
-    }
-};
+using fixture = corio_fuzz::server_fixture;
 
 fixture& the_fixture() {
     static fixture* f = new fixture; // never destroyed: nothing to tear down at exit

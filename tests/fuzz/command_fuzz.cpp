@@ -5,6 +5,7 @@
 #include "persist/rdb_decode.hpp"
 #include "resp_check.hpp"
 #include "server.hpp"
+#include "server_fixture.hpp"
 
 #include <corio/engine.hpp>
 
@@ -89,25 +90,11 @@ bool arity_fits(const command_spec& s, std::size_t argc) {
     return true;
 }
 
-// What lives for the whole run: the configuration, an engine with one loop that never
-// starts (the shard needs a loop to name; nothing runs on it), the server and its table.
-struct fixture {
-    config cfg;
-    std::unique_ptr<corio::engine> engine;
-    std::unique_ptr<server> srv;
+// The server for the whole run (server_fixture.hpp), and the commands this target calls.
+struct fixture : corio_fuzz::server_fixture {
     std::vector<const command_spec*> picks; // the runnable ones by name: stable across builds
 
     fixture() {
-        std::string error;
-        for (auto [name, value] :
-             {std::pair<const char*, const char*>{"proto-max-bulk-len", "1mb"}, {"save", ""}})
-            if (!cfg.set(name, {value}, error)) broken("config:", error);
-        corio::options opts;
-        opts.loops = 1;
-        opts.handle_signals = false;
-        opts.logger = [](corio::log_level, std::string_view) {};
-        engine = std::make_unique<corio::engine>(opts);
-        srv = std::make_unique<server>(*engine, cfg);
         for (const auto& [name, spec] : srv->commands())
             if (runnable(spec)) picks.push_back(&spec);
         std::sort(picks.begin(), picks.end(),

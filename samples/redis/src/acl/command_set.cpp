@@ -1,6 +1,8 @@
 // The set of commands ACL rules name; see command_set.hpp.
 #include "command_set.hpp"
 
+#include "../command.hpp"
+
 #include <cctype>
 
 namespace corio_redis::acl {
@@ -10,15 +12,6 @@ std::string lower(std::string_view s) {
     std::string out(s);
     for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
-}
-
-bool same(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
 }
 
 channel_use channels_of(std::string_view name) {
@@ -72,13 +65,13 @@ command_id command_set::find_subcommand(command_id container, std::string_view s
     const command_entry& c = entries_[container];
     const std::size_t prefix = c.name.size() + 1; // "name|"
     for (command_id s : c.subcommands)
-        if (same(std::string_view(entries_[s].name).substr(prefix), sub)) return s;
+        if (iequals(std::string_view(entries_[s].name).substr(prefix), sub)) return s;
     return no_command;
 }
 
 std::uint32_t command_set::category(std::string_view name) {
     for (std::size_t i = 0; i < std::size(docs::acl_names); ++i)
-        if (same(docs::acl_names[i], name)) return 1u << i;
+        if (iequals(docs::acl_names[i], name)) return 1u << i;
     return 0;
 }
 

@@ -1,6 +1,8 @@
 // Applying ACL SETUSER rules to a user, and the tests the check asks of it; see user.hpp.
 #include "user.hpp"
 
+#include "../command.hpp"
+
 #include "../config.hpp"
 #include "password.hpp"
 
@@ -25,15 +27,6 @@ constexpr std::string_view bad_hash = "The password hash must be exactly 64 char
                                       "contain only lowercase hexadecimal characters";
 constexpr std::string_view first_arg_of_subcommand =
     "Allowing first-arg of a subcommand is not supported";
-
-bool same(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
 
 // Redis's test for names and patterns: no white space, no NUL.
 bool has_space(std::string_view s) {
@@ -70,20 +63,20 @@ bool user::apply(std::string_view rule, bool all_channels_by_default, std::strin
     if (pattern && has_space(rule)) return fail(error, syntax_error);
     if (rule.empty()) {
         // Redis takes an empty rule as no change.
-    } else if (same(rule, "on")) {
+    } else if (iequals(rule, "on")) {
         enabled_ = true;
-    } else if (same(rule, "off")) {
+    } else if (iequals(rule, "off")) {
         enabled_ = false;
-    } else if (same(rule, "skip-sanitize-payload")) {
+    } else if (iequals(rule, "skip-sanitize-payload")) {
         skip_sanitize_payload_ = true;
         sanitize_payload_ = false;
-    } else if (same(rule, "sanitize-payload")) {
+    } else if (iequals(rule, "sanitize-payload")) {
         sanitize_payload_ = true;
         skip_sanitize_payload_ = false;
-    } else if (same(rule, "nopass")) {
+    } else if (iequals(rule, "nopass")) {
         nopass_ = true;
         passwords_.clear();
-    } else if (same(rule, "resetpass")) {
+    } else if (iequals(rule, "resetpass")) {
         nopass_ = false;
         passwords_.clear();
     } else if (!rule.empty() && (rule[0] == '>' || rule[0] == '#')) {
@@ -109,18 +102,18 @@ bool user::apply(std::string_view rule, bool all_channels_by_default, std::strin
         if (it == passwords_.end()) return fail(error, no_such_password);
         passwords_.erase(it);
         nopass_ = false;
-    } else if (same(rule, "allkeys")) {
+    } else if (iequals(rule, "allkeys")) {
         all_keys_ = true;
         keys_.clear();
-    } else if (same(rule, "resetkeys")) {
+    } else if (iequals(rule, "resetkeys")) {
         all_keys_ = false;
         keys_.clear();
     } else if (!rule.empty() && (rule[0] == '~' || rule[0] == '%')) {
         return apply_key_pattern(rule, error);
-    } else if (same(rule, "allchannels")) {
+    } else if (iequals(rule, "allchannels")) {
         all_channels_ = true;
         channels_.clear();
-    } else if (same(rule, "resetchannels")) {
+    } else if (iequals(rule, "resetchannels")) {
         all_channels_ = false;
         channels_.clear();
     } else if (!rule.empty() && rule[0] == '&') {
@@ -132,14 +125,14 @@ bool user::apply(std::string_view rule, bool all_channels_by_default, std::strin
         } else if (std::find(channels_.begin(), channels_.end(), channel) == channels_.end()) {
             channels_.emplace_back(channel);
         }
-    } else if (same(rule, "reset")) {
+    } else if (iequals(rule, "reset")) {
         // Redis's reset: resetpass resetkeys resetchannels [allchannels] off sanitize-payload
         // clearselectors -@all.
         for (std::string_view r : {"resetpass", "resetkeys", "resetchannels"})
             apply(r, false, error);
         if (all_channels_by_default) apply("allchannels", false, error);
         for (std::string_view r : {"off", "sanitize-payload", "-@all"}) apply(r, false, error);
-    } else if (same(rule, "clearselectors")) {
+    } else if (iequals(rule, "clearselectors")) {
         // corio-redis has no selectors, so there are none to clear.
     } else if (!rule.empty() && rule[0] == '(') {
         return fail(error, "Selectors are not supported by corio-redis");
@@ -199,13 +192,13 @@ void user::change(command_id id, bool on) {
 
 bool user::apply_command_rule(std::string_view rule, std::string& error) {
     const command_set& known = known_commands();
-    if (same(rule, "allcommands") || same(rule, "+@all")) {
+    if (iequals(rule, "allcommands") || iequals(rule, "+@all")) {
         commands_.set_all(true);
         all_commands_ = true;
         first_args_.clear();
         return true;
     }
-    if (same(rule, "nocommands") || same(rule, "-@all")) {
+    if (iequals(rule, "nocommands") || iequals(rule, "-@all")) {
         commands_.set_all(false);
         all_commands_ = false;
         first_args_.clear();
@@ -250,7 +243,7 @@ bool user::apply_command_rule(std::string_view rule, std::string& error) {
                            [id](const auto& f) { return f.first == id; });
     if (it == first_args_.end()) it = first_args_.insert(first_args_.end(), {id, {}});
     for (const auto& arg : it->second)
-        if (same(arg, sub)) return true;
+        if (iequals(arg, sub)) return true;
     it->second.emplace_back(sub);
     return true;
 }
@@ -270,7 +263,7 @@ bool user::may_run(command_id id, std::span<const std::string_view> line) const 
     for (const auto& [command, args] : first_args_) {
         if (command != id) continue;
         for (const auto& arg : args)
-            if (same(arg, line[1])) return true;
+            if (iequals(arg, line[1])) return true;
     }
     return false;
 }

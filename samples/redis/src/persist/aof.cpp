@@ -4,6 +4,7 @@
 #include "../commands/encoding.hpp"
 #include "../server.hpp"
 #include "aof_replay.hpp"
+#include "file_io.hpp"
 #include "rdb_decode.hpp"
 #include "rdb_encode.hpp"
 #include "snapshotter.hpp"
@@ -41,17 +42,10 @@ void write_durably(const std::string& path, const std::string& bytes) {
     const std::string temp = path + ".tmp";
     int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throw std::runtime_error("Can't create " + temp + ": " + std::strerror(errno));
-    const char* p = bytes.data();
-    std::size_t left = bytes.size();
-    while (left > 0) {
-        ssize_t n = ::write(fd, p, left);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            ::close(fd);
-            throw std::runtime_error("Can't write " + temp + ": " + std::strerror(errno));
-        }
-        p += n;
-        left -= static_cast<std::size_t>(n);
+    if (!write_fully(fd, bytes)) {
+        const int e = errno;
+        ::close(fd);
+        throw std::runtime_error("Can't write " + temp + ": " + std::strerror(e));
     }
     ::fsync(fd);
     ::close(fd);

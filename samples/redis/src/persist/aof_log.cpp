@@ -1,6 +1,8 @@
 // One shard's append-only log; see aof_log.hpp.
 #include "aof_log.hpp"
 
+#include "file_io.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -112,22 +114,10 @@ std::string aof_log::last_error() const {
 }
 
 bool aof_log::write_all(const std::string& bytes) {
-    const char* p = bytes.data();
-    std::size_t left = bytes.size();
-    while (left > 0) {
-        ssize_t n = ::write(fd_, p, left);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            std::lock_guard lock(mutex_);
-            error_ =
-                std::string("Error writing to the AOF file ") + path_ + ": " + std::strerror(errno);
-            return false;
-        }
-        p += n;
-        left -= static_cast<std::size_t>(n);
-        file_bytes_.fetch_add(static_cast<std::uint64_t>(n));
-    }
-    return true;
+    if (write_fully(fd_, bytes, &file_bytes_)) return true;
+    std::lock_guard lock(mutex_);
+    error_ = std::string("Error writing to the AOF file ") + path_ + ": " + std::strerror(errno);
+    return false;
 }
 
 void aof_log::run() {

@@ -2,6 +2,7 @@
 #include "rdb_file_writer.hpp"
 
 #include "crc64.hpp"
+#include "file_io.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -83,18 +84,7 @@ void rdb_file_writer::finish(std::function<void(std::string error)> done) {
 void rdb_file_writer::write_all(const std::string& bytes) {
     if (checksum_) crc_ = crc64(crc_, bytes.data(), bytes.size());
     if (!error_.empty()) return; // keep taking chunks so that producers never stall
-    const char* p = bytes.data();
-    std::size_t left = bytes.size();
-    while (left > 0) {
-        ssize_t n = ::write(fd_, p, left);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            error_ = errno_text("Write error saving DB on disk:", temp_path_);
-            return;
-        }
-        p += n;
-        left -= static_cast<std::size_t>(n);
-    }
+    if (!write_fully(fd_, bytes)) error_ = errno_text("Write error saving DB on disk:", temp_path_);
 }
 
 std::string rdb_file_writer::commit() {
