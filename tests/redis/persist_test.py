@@ -588,6 +588,73 @@ def a_from_redis(work, dirs):
         ref.stop()
 
 
+@case("A6", "appendfsync everysec: a kill -9 loses at most about the last second of writes")
+def a_everysec(work, dirs):
+    d = dirs.new("corio")
+    srv = corio(work, d, "--save", "", "--appendonly", "yes", "--appendfsync", "everysec")
+    stop, acked = threading.Event(), []
+
+    def writer():
+        r = client(srv)
+        i = 0
+        try:
+            while not stop.is_set():
+                i += 1
+                r.rpush("log", i)
+                acked.append((i, time.monotonic()))
+        except (redis.ConnectionError, redis.TimeoutError):
+            pass
+
+    t = threading.Thread(target=writer)
+    t.start()
+    time.sleep(3)
+    killed = time.monotonic()
+    os.kill(srv.proc.pid, signal.SIGKILL)
+    srv.proc.wait(10)
+    stop.set()
+    t.join(10)
+    srv = corio(work, d, "--save", "", "--appendonly", "yes", "--appendfsync", "everysec")
+    try:
+        kept = client(srv).llen("log")
+        # Redis's promise: the writes of the last second or so may be gone, no more (2 s here:
+        # a second between fsyncs, and the machine is shared).
+        old = [i for i, at in acked if at < killed - 2.0]
+        check(old and kept >= old[-1], lambda: "kept %d pushes; %d were acknowledged more "
+              "than 2 s before the kill" % (kept, old[-1] if old else 0))
+    finally:
+        srv.stop()
+
+
+@case("A7", "CONFIG SET appendonly yes on a running server, then off; appendfsync at once")
+def a_config_set(work, dirs):
+    d = dirs.new("corio")
+    srv = corio(work, d, "--save", "")
+    r = client(srv)
+    populate(srv)
+    check(r.config_set("appendonly", "yes"), "CONFIG SET appendonly yes")
+    deadline = time.monotonic() + 30
+    while r.info("persistence")["aof_enabled"] != 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    check(r.info("persistence")["aof_enabled"] == 1, "appendonly did not come on")
+    check(r.config_set("appendfsync", "always"), "CONFIG SET appendfsync always")
+    r.set("after-on", "1")
+    expected = content(srv)
+    os.kill(srv.proc.pid, signal.SIGKILL)
+    srv.proc.wait(10)
+    srv = corio(work, d, "--save", "", "--appendonly", "yes")
+    try:
+        r = client(srv)
+        same_content(expected, content(srv), "the AOF CONFIG SET started")
+        check(r.config_set("appendonly", "no"), "CONFIG SET appendonly no")
+        deadline = time.monotonic() + 10
+        while r.info("persistence")["aof_enabled"] != 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        check(r.info("persistence")["aof_enabled"] == 0, "appendonly did not go off")
+        r.set("after-off", "1")  # served without a log
+    finally:
+        srv.stop()
+
+
 def wait_for_rewrite(r, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -154,6 +154,8 @@ void config_cmd(command_context& c) {
                                    std::string(c.args[i]) + "') - " + error);
             // requirepass is the default user's password, as in Redis.
             if (name == "requirepass") c.srv.acl().set_default_password(c.args[i + 1]);
+            // The append-only file starts (with a rewrite) or stops; appendfsync applies at once.
+            if (name == "appendonly" || name == "appendfsync") c.srv.aof().config_changed();
         }
         return c.out.ok();
     }

@@ -111,9 +111,7 @@ void append_only_file::write_manifest_of(
 std::uint64_t append_only_file::start() {
     const config& cfg = srv_.cfg();
     if (*cfg.get("appendonly") != "yes") return 0;
-    policy_ = policy_of(*cfg.get("appendfsync"));
-    dir_ = *cfg.get("appenddirname");
-    file_ = *cfg.get("appendfilename");
+    set_names();
     const std::string dir = dir_path();
     if (!exists(dir) && ::mkdir(dir.c_str(), 0755) != 0)
         throw std::runtime_error("Can't create the append-only directory " + dir + ": " +
@@ -178,11 +176,130 @@ std::uint64_t append_only_file::start() {
             [&sh](std::function<void()> f) { sh.loop.post(std::move(f)); }));
         sh.aof = logs_.back().get();
     }
+    enabled_.store(true);
+    want_on_.store(true);
     return loaded;
 }
 
+void append_only_file::set_names() {
+    const config& cfg = srv_.cfg();
+    policy_.store(policy_of(*cfg.get("appendfsync")));
+    dir_ = *cfg.get("appenddirname");
+    file_ = *cfg.get("appendfilename");
+}
+
+void append_only_file::config_changed() {
+    const fsync_policy p = policy_of(*srv_.cfg().get("appendfsync"));
+    policy_.store(p);
+    for (auto& l : logs_)
+        if (l) l->set_policy(p);
+    const bool wanted = *srv_.cfg().get("appendonly") == "yes";
+    want_on_.store(wanted);
+    if (wanted == enabled_.load() || switching_.exchange(true)) return;
+    if (wanted)
+        corio::co_spawn(srv_.shard_at(0).loop.get_executor(), turn_on(), corio::detached);
+    else
+        srv_.shard_at(0).loop.post([this] { turn_off(); });
+}
+
+// Runs on the first loop. The logs are made at the rewrite's point in time, on each shard's
+// loop; the files replace any earlier ones once the base is on disk.
+corio::task<> append_only_file::turn_on() {
+    set_names();
+    const std::string dir = dir_path();
+    if (!exists(dir) && ::mkdir(dir.c_str(), 0755) != 0) {
+        srv_.engine().log(corio::log_level::warn, "Can't create the append-only directory " + dir +
+                                                      ": " + std::strerror(errno));
+        switching_.store(false);
+        co_return;
+    }
+    std::vector<std::string> old;
+    if (exists(manifest_path())) { // from an earlier run: new files after its numbers
+        try {
+            aof_manifest m = read_manifest(read_file(manifest_path()));
+            seq_ = m.seq;
+            if (!m.base.empty()) old.push_back(m.base);
+            for (const auto& [shard, name] : m.incr) old.push_back(name);
+        } catch (const std::exception&) {
+        }
+    }
+    const std::uint64_t next = seq_ + 1;
+    {
+        std::lock_guard lock(files_mutex_);
+        logs_.resize(srv_.shard_count());
+    }
+    snapshot_target target{dir, fmt::format("{}.{}.base.rdb", file_, next),
+                           [this, next, dir](shard& s) {
+                               auto made = std::make_unique<aof_log>(
+                                   dir + "/" + incr_name(next, s.index), policy_.load(),
+                                   [&s](std::function<void()> f) { s.loop.post(std::move(f)); });
+                               s.aof = made.get();
+                               std::lock_guard lock(files_mutex_);
+                               logs_[s.index] = std::move(made);
+                           },
+                           false};
+    snapshotter::done_fn done = [this, next, old, dir](const std::string& error) {
+        switching_.store(false);
+        if (!error.empty()) {
+            srv_.engine().log(corio::log_level::warn,
+                              "Background AOF rewrite failed (appendonly stays off): " + error);
+            turn_off();
+            return;
+        }
+        {
+            std::lock_guard lock(files_mutex_);
+            seq_ = next;
+            base_name_ = fmt::format("{}.{}.base.rdb", file_, next);
+            incr_files_.clear();
+            for (std::size_t s = 0; s < srv_.shard_count(); ++s)
+                incr_files_.emplace_back(s, incr_name(next, s));
+            write_manifest_of(base_name_, incr_files_);
+            struct stat st {};
+            if (::stat((dir + "/" + base_name_).c_str(), &st) == 0)
+                base_size_.store(static_cast<std::uint64_t>(st.st_size));
+        }
+        for (const auto& name : old) ::unlink((dir + "/" + name).c_str());
+        rewrites_.fetch_add(1);
+        enabled_.store(true);
+        srv_.engine().log(corio::log_level::info, "Background append only file rewriting "
+                                                  "finished: appendonly is on");
+    };
+    std::string error = co_await srv_.snapshots().start_to(0, std::move(done), std::move(target));
+    if (!error.empty()) {
+        // A snapshot was under way: the schedule's check starts this again after it (CONFIG
+        // SET said OK, as Redis does).
+        switching_.store(false);
+        rewrite_scheduled_.store(true);
+    }
+}
+
+// Runs on the first loop: each shard stops logging on its own loop, then the logs write and
+// sync what they hold and close.
+void append_only_file::turn_off() {
+    enabled_.store(false);
+    auto left = std::make_shared<std::atomic<std::size_t>>(srv_.shard_count());
+    for (std::size_t i = 0; i < srv_.shard_count(); ++i) {
+        shard& sh = srv_.shard_at(i);
+        sh.loop.post([this, &sh, left] {
+            sh.aof = nullptr;
+            if (left->fetch_sub(1) != 1) return;
+            srv_.shard_at(0).loop.post([this] {
+                {
+                    std::lock_guard lock(files_mutex_);
+                    logs_.clear();
+                }
+                switching_.store(false);
+            });
+        });
+    }
+}
+
 corio::task<std::string> append_only_file::rewrite(std::size_t here) {
-    if (!enabled()) co_return std::string();
+    if (!enabled()) {
+        // appendonly yes waiting for a snapshot to end (turn_on); else nothing to rewrite.
+        if (want_on_.load() && !switching_.exchange(true)) co_await turn_on();
+        co_return std::string();
+    }
     std::uint64_t next = 0;
     std::string dir = dir_path();
     {
@@ -249,10 +366,8 @@ void append_only_file::rewrite_done(std::uint64_t next, const std::string& error
 }
 
 bool append_only_file::take_rewrite_request() {
-    if (!enabled()) {
-        rewrite_scheduled_.store(false);
-        return false;
-    }
+    if (!enabled())
+        return want_on_.load() && !switching_.load() && rewrite_scheduled_.exchange(false);
     if (rewrite_scheduled_.exchange(false)) return true;
     const config& cfg = srv_.cfg();
     const long long percent = std::stoll(*cfg.get("auto-aof-rewrite-percentage"));
@@ -269,14 +384,18 @@ long long append_only_file::current_rewrite_seconds() const noexcept {
 }
 
 std::uint64_t append_only_file::current_size() const noexcept {
+    std::lock_guard lock(files_mutex_);
     std::uint64_t n = base_size_.load();
-    for (const auto& l : logs_) n += l->file_bytes();
+    for (const auto& l : logs_)
+        if (l) n += l->file_bytes();
     return n;
 }
 
 std::string append_only_file::last_write_error() const {
+    std::lock_guard lock(files_mutex_);
     for (const auto& l : logs_)
-        if (auto e = l->last_error(); !e.empty()) return e;
+        if (l)
+            if (auto e = l->last_error(); !e.empty()) return e;
     return {};
 }
 

@@ -35,10 +35,15 @@ public:
     /// shard. Throws std::runtime_error on files that cannot be loaded. Returns the keys
     /// loaded (for the start-up log line).
     std::uint64_t start();
-    bool enabled() const noexcept { return !logs_.empty(); }
+    /// Logging, and the files hold everything (any thread).
+    bool enabled() const noexcept { return enabled_.load(); }
+    /// CONFIG SET appendonly / appendfsync, from any loop: appendfsync applies at once;
+    /// appendonly yes starts the logs with a rewrite (the base is everything so far; the
+    /// files count once it is on disk), appendonly no stops them.
+    void config_changed();
     /// Shard i's log (enabled() only). Its loop only, but durable() and when_durable().
     aof_log& log(std::size_t shard) noexcept { return *logs_[shard]; }
-    fsync_policy policy() const noexcept { return policy_; }
+    fsync_policy policy() const noexcept { return policy_.load(); }
 
     /// BGREWRITEAOF, from a coroutine on loop `here`: a new base (a snapshot, without fork:
     /// snapshotter.hpp) and new incremental files from its point in time on; once the base
@@ -71,13 +76,17 @@ private:
     void rewrite_done(std::uint64_t next, const std::string& error);
 
     server& srv_;
-    fsync_policy policy_ = fsync_policy::everysec;
+    std::atomic<fsync_policy> policy_{fsync_policy::everysec};
+    std::atomic<bool> enabled_{false}, switching_{false}, want_on_{false};
+    corio::task<> turn_on();
+    void turn_off();
+    void set_names();
     std::string dir_, file_; // appenddirname, appendfilename (read at start)
     std::uint64_t seq_ = 1;  // the incremental files' number
     std::atomic<std::uint64_t> base_size_{0};
     std::vector<std::unique_ptr<aof_log>> logs_;
     // What the manifest names now (rewrites change it, under files_mutex_).
-    std::mutex files_mutex_;
+    mutable std::mutex files_mutex_; // also guards logs_ while they are made or dropped
     std::string base_name_;
     std::vector<std::pair<std::size_t, std::string>> incr_files_; // (shard, name)
     std::atomic<bool> rewrite_scheduled_{false}, last_rewrite_ok_{true};

@@ -46,6 +46,8 @@ aof_log::~aof_log() {
         ::fsync(fd_);
         ::close(fd_);
     }
+    // appendonly no while a client waits for the disk: what it waited for is written now.
+    for (auto& [seq, ready] : waiters_) ready(error_.empty());
 }
 
 void aof_log::open_file(const std::string& path) {
