@@ -453,7 +453,15 @@ def churn(srv):
     r.lmove("list-small", "list-moved", "LEFT", "RIGHT")
     r.delete("db0:key:1", "db0:key:2", "db0:key:3")
     client(srv, 7).flushdb()
+    # SWAPDB serves a client blocked on a list the swap brings: the log must keep that pop.
+    client(srv, 1).rpush("sw", "first", "second")
+    swapped = []
+    waiter = threading.Thread(target=lambda: swapped.append(client(srv, 3).blpop("sw", 10)))
+    waiter.start()
+    time.sleep(0.3)
     client(srv, 1).swapdb(1, 3)
+    waiter.join(10)
+    check(swapped and swapped[0] == (b"sw", b"first"), lambda: "BLPOP after SWAPDB got %r" % swapped)
     done = []
     t = threading.Thread(target=lambda: done.append(client(srv).blpop("bl", 10)))
     t.start()

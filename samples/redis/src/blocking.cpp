@@ -1,10 +1,23 @@
 // Serving blocked clients; see blocking.hpp.
 #include "blocking.hpp"
 
+#include "persist/aof_log.hpp"
 #include "resp/reply.hpp"
 #include "shard.hpp"
 
+#include <string>
+
 namespace corio_redis {
+
+void note_pop(shard& s, std::size_t db, const blocked_client& b, std::string_view key,
+              std::size_t popped) {
+    if (!s.aof || s.touch_log) return s.touch(db, key); // no log, or a command's capture
+    s.mark_written(db, key);
+    // The pop itself, not the list's state: a long list would be logged whole each time.
+    const std::string count = std::to_string(popped);
+    const std::string_view pop[] = {b.left ? "LPOP" : "RPOP", key, count};
+    s.aof->append(db, pop);
+}
 
 std::string pop_for(blocked_client& b, std::string_view key, db::list_type& list,
                     std::string* moved) {
@@ -46,13 +59,23 @@ void push_moved(shard& s, std::size_t db, std::string_view destination, bool to_
     db::entry& dst = s.dbs[db].find_or_create(destination, now_ms, created);
     if (created) dst.val = db::value::new_list();
     if (dst.val.type() == db::value_type::list) {
+        const bool logged = s.aof && !s.touch_log;
+        if (logged) { // the push itself, not the destination's whole state
+            const std::string_view push[] = {to_left ? "LPUSH" : "RPUSH", destination, element};
+            s.aof->append(db, push);
+        }
         if (to_left)
             dst.val.list().push_front(std::move(element));
         else
             dst.val.list().push_back(std::move(element));
         s.dbs[db].notify(notify_list, to_left ? "lpush" : "rpush", destination);
+        if (logged)
+            s.mark_written(db, destination);
+        else
+            s.touch(db, destination);
+    } else {
+        s.touch(db, destination);
     }
-    s.touch(db, destination);
     serve_blocked(s, db, destination, now_ms, shard_count);
 }
 
@@ -75,9 +98,11 @@ void serve_blocked(shard& s, std::size_t db, std::string_view key, std::int64_t 
         bool local_push = b->is_move && shard_index(destination, shard_count) == s.index;
         b->push_pending = b->is_move && !local_push;
         std::string element;
+        const std::size_t before = list.size();
         std::string reply = pop_for(*b, key, list, &element);
+        const std::size_t taken = before - list.size();
         popped(d, *b, key, list);
-        s.touch(db, key); // WATCH, and the append-only log: the pop changed the list
+        note_pop(s, db, *b, key, taken); // WATCH, and the append-only log
         if (local_push) {
             // BLMOVE within this shard: the element lands in the destination now (which may
             // in turn serve someone blocked there).

@@ -48,6 +48,11 @@ using blocked_map =
 struct shard;
 
 /// Serves, in order, the clients blocked on `key` while its list has elements (shard loop).
+/// After `popped` elements were served from list `key` (on its shard's loop): WATCH, and the
+/// append-only log as an LPOP/RPOP of that count.
+void note_pop(shard& s, std::size_t db, const blocked_client& b, std::string_view key,
+              std::size_t popped);
+
 void serve_blocked(shard& s, std::size_t db, std::string_view key, std::int64_t now_ms,
                    std::size_t shard_count);
 

@@ -23,7 +23,7 @@ void session::run_logged(command_context& ctx, const command_spec& spec, shard& 
     // What changed nothing is not logged (a failed SET NX); keyspace-wide writes (FLUSHALL,
     // SWAPDB) name no keys but always count.
     if (changed.empty() && !(spec.flags & cmd_all_shards)) return;
-    persist::log_command(home, ctx.client.db, ctx.args, changed, spec.name == "spop");
+    persist::log_command(home, ctx.client.db, ctx.args, changed, persist::logging_of(spec.name));
 }
 
 // Every shard's log up to what it holds now: the batch's writes may have been logged on any

@@ -163,9 +163,11 @@ corio::task<> session::run_blocking(const parsed_command& c) {
                 bool local_push = state->is_move && srv_.shard_of(state->destination) == sh.index;
                 state->push_pending = state->is_move && !local_push;
                 std::string element;
+                const std::size_t before = e->val.list().size();
                 reply = pop_for(*state, key, e->val.list(), &element);
+                const std::size_t taken = before - e->val.list().size();
                 popped(d, *state, key, e->val.list());
-                sh.touch(state->db, key);
+                note_pop(sh, state->db, *state, key, taken);
                 if (local_push)
                     push_moved(sh, state->db, state->destination, state->to_left,
                                std::move(element), now, shards);

@@ -79,12 +79,21 @@ corio::task<> session::run_split(const parsed_command& c) {
             command_context ctx{sub, client_, srv_, &target, sub_out, now};
             const bool reading = (spec.flags & cmd_readonly) != 0; // keyspace_hits/misses
             if (reading) target.dbs[client_.db].count_lookups(true);
-            spec.fn(ctx);
-            if (reading) target.dbs[client_.db].count_lookups(false);
             // A keyspace-wide write (FLUSHALL, SWAPDB) changes no key by name: each shard logs
-            // the command itself (keyed writes log their keys' states as they touch them).
-            if (every_shard && spec.flags & cmd_write && target.aof)
-                persist::log_command(target, client_.db, sub, {}, false);
+            // the command itself, then what else it touched (keyed writes log their keys'
+            // states as they touch them).
+            const bool logged = every_shard && spec.flags & cmd_write && target.aof;
+            persist::changed_keys changed;
+            if (logged) target.touch_log = &changed;
+            spec.fn(ctx);
+            if (logged) {
+                target.touch_log = nullptr;
+                persist::log_command(target, client_.db, sub, changed,
+                                     persist::logging_of(spec.name) == persist::logged_as::sent
+                                         ? persist::logged_as::sent
+                                         : persist::logged_as::sent_then_states);
+            }
+            if (reading) target.dbs[client_.db].count_lookups(false);
             if (!every_shard && spec.flags & cmd_write && target.blocked_count != 0) {
                 for (std::size_t k = 1; k < sub.size(); k += spec.key_step)
                     serve_blocked(target, client_.db, sub[k], now, srv_.shard_count());

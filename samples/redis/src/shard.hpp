@@ -114,11 +114,14 @@ struct shard {
     /// once the key has changed; with a log and no command's capture (touch_log) on, the
     /// key's new state is logged (persist/aof_logging.hpp).
     void touch(std::size_t db, std::string_view key) {
+        if (aof && !touch_log) persist::log_key_state(*this, db, key);
+        mark_written(db, key);
+    }
+    /// touch() without the append-only log: for a change its caller logs itself (a served
+    /// pop logged as LPOP instead of the list's whole state).
+    void mark_written(std::size_t db, std::string_view key) {
         changes.store(changes.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-        if (touch_log)
-            touch_log->emplace_back(db, std::string(key));
-        else if (aof)
-            persist::log_key_state(*this, db, key);
+        if (touch_log) touch_log->emplace_back(db, std::string(key));
         if (watch_count == 0) return;
         auto it = watchers[db].find(key);
         if (it == watchers[db].end()) return;

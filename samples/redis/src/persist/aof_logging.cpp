@@ -33,13 +33,13 @@ void log_key_state(shard& s, std::size_t db, std::string_view key) {
 }
 
 void log_command(shard& s, std::size_t db, std::span<const std::string_view> args,
-                 const changed_keys& changed, bool random_effect) {
-    if (random_effect) {
-        for (const auto& [d, key] : changed) log_key_state(s, d, key);
-        return;
-    }
-    s.aof->append(db, args);
+                 const changed_keys& changed, logged_as how) {
+    if (how != logged_as::key_states) s.aof->append(db, args);
     for (const auto& [d, key] : changed) {
+        if (how != logged_as::sent) {
+            log_key_state(s, d, key);
+            continue;
+        }
         const db::entry* e = s.dbs[d].entries().find(key);
         if (!e || e->expire_at == 0) continue;
         const std::string at = std::to_string(e->expire_at);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,10 +22,21 @@ namespace corio_redis::persist {
 /// The keys a command changed, in order (shard::touch_log while it runs).
 using changed_keys = std::vector<std::pair<std::size_t, std::string>>;
 
-/// Logs the command `args` (run in database `db`) and the expiries of `changed`; or, for a
-/// command whose effect is random (`random_effect`), the changed keys' states. Shard loop.
+/// How a command that ran is logged: as sent (then the expiries of the keys it changed),
+/// as the states of the keys it changed (SPOP: its choice is random), or as sent and then
+/// the states (SWAPDB: it serves blocked clients, whose pops no replay would repeat).
+enum class logged_as : std::uint8_t { sent, key_states, sent_then_states };
+
+/// Logs the command `args` (run in database `db`) that changed `changed`. Shard loop.
 void log_command(shard& s, std::size_t db, std::span<const std::string_view> args,
-                 const changed_keys& changed, bool random_effect);
+                 const changed_keys& changed, logged_as how);
+
+/// How `name`'s runs are logged.
+inline logged_as logging_of(std::string_view name) noexcept {
+    if (name == "spop") return logged_as::key_states;
+    if (name == "swapdb") return logged_as::sent_then_states;
+    return logged_as::sent;
+}
 
 /// Logs `key`'s state in database `db` of shard s as it is now. Shard loop.
 void log_key_state(shard& s, std::size_t db, std::string_view key);
