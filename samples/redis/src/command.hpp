@@ -3,6 +3,7 @@
 // reply). One file per command family under commands/ fills the table.
 #pragma once
 
+#include "ascii.hpp"
 #include "client_state.hpp"
 #include "notify.hpp"
 #include "resp/reply.hpp"
@@ -111,18 +112,6 @@ void for_each_key_index(const command_spec& spec, std::span<const std::string_vi
 template <class F>
 void for_each_key(const command_spec& spec, std::span<const std::string_view> args, F&& f) {
     for_each_key_index(spec, args, [&](std::size_t i) { f(args[i]); });
-}
-
-/// ASCII case-insensitive equality: command options ("EX", "nx") in any case.
-inline bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
 }
 
 /// Says that the command changed `key` (in the client's database, or in `db`), as Redis's

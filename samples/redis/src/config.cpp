@@ -2,6 +2,7 @@
 // defaults are redis-server 7.0's; parameters corio has no use for are accepted and echoed
 // back by CONFIG GET, because clients and tools set them.
 #include "config.hpp"
+#include "ascii.hpp"
 #include "config_detail.hpp"
 
 #include "notify.hpp"
@@ -236,12 +237,6 @@ using config_detail::find_parameter;
 using config_detail::kind;
 using config_detail::parameter;
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
 bool parse_int(std::string_view s, long long& out) {
     if (s.empty()) return false;
     auto r = std::from_chars(s.data(), s.data() + s.size(), out);
@@ -257,7 +252,7 @@ std::string quote_args(std::string_view name, const std::vector<std::string>& va
 } // namespace
 
 bool parse_memory(std::string_view text, long long& out) {
-    std::string t = lower(text);
+    std::string t = ascii_lower(text);
     long long mul = 1;
     auto ends = [&](std::string_view suffix) {
         return t.size() > suffix.size() &&
@@ -293,7 +288,7 @@ config::config() {
 
 bool config::set(std::string_view raw_name, const std::vector<std::string>& values,
                  std::string& error) {
-    std::string name = lower(raw_name);
+    std::string name = ascii_lower(raw_name);
     if (name == "rename-command" || name == "user") return set_directive(name, values, error);
     const parameter* p = find_parameter(name);
     if (!p) {
@@ -351,7 +346,7 @@ bool config::set(std::string_view raw_name, const std::vector<std::string>& valu
         break;
     }
     case kind::boolean: {
-        std::string v = lower(value);
+        std::string v = ascii_lower(value);
         if (v != "yes" && v != "no") {
             error = "argument must be 'yes' or 'no'";
             return false;
@@ -360,7 +355,7 @@ bool config::set(std::string_view raw_name, const std::vector<std::string>& valu
         break;
     }
     case kind::choice: {
-        std::string v = lower(value);
+        std::string v = ascii_lower(value);
         std::istringstream in{std::string(p->choices)};
         bool found = false;
         for (std::string c; in >> c;) found = found || c == v;

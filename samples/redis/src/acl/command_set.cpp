@@ -1,5 +1,6 @@
 // The set of commands ACL rules name; see command_set.hpp.
 #include "command_set.hpp"
+#include "../ascii.hpp"
 
 #include "../command.hpp"
 
@@ -7,12 +8,6 @@
 
 namespace corio_redis::acl {
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 channel_use channels_of(std::string_view name) {
     if (name == "publish" || name == "spublish") return channel_use::publish;
@@ -38,7 +33,7 @@ command_id command_set::add(std::string_view name, std::uint32_t categories,
                             const docs::command_doc* doc) {
     const auto id = static_cast<command_id>(entries_.size());
     command_entry e;
-    e.name = lower(name);
+    e.name = ascii_lower(name);
     e.categories = categories;
     e.doc = doc;
     e.channels = channels_of(e.name);
@@ -57,7 +52,7 @@ command_id command_set::add(std::string_view name, std::uint32_t categories,
 }
 
 command_id command_set::find(std::string_view name) const {
-    auto it = by_name_.find(lower(name));
+    auto it = by_name_.find(ascii_lower(name));
     return it == by_name_.end() ? no_command : it->second;
 }
 

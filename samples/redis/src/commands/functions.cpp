@@ -1,6 +1,9 @@
 // FUNCTION (LIST, FLUSH, STATS, DUMP, RESTORE, DELETE, LOAD, KILL, HELP) for a server with
 // no scripting engine yet: Redis's replies for an empty library set, and errors where a
 // library would be needed. And LOLWUT, with art of corio-redis's own.
+#include "../ascii.hpp"
+#include "../persist/rdb_decode.hpp"
+#include "../persist/rdb_encode.hpp"
 #include "../server.hpp"
 
 #include <algorithm>
@@ -13,45 +16,21 @@
 namespace corio_redis {
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+// FUNCTION DUMP of no libraries: the empty body, closed as every DUMP payload is.
+std::string dump_payload() {
+    std::string out;
+    persist::seal_dump_payload(out);
     return out;
 }
 
-// RDB's CRC-64 (Jones polynomial, reflected), which closes every DUMP payload.
-std::uint64_t crc64(std::string_view data) {
-    std::uint64_t crc = 0;
-    for (unsigned char b : data) {
-        crc ^= b;
-        for (int i = 0; i < 8; ++i) crc = (crc & 1) ? (crc >> 1) ^ 0x95ac9329ac4bc9b5ull : crc >> 1;
-    }
-    return crc;
-}
-
-constexpr std::uint16_t rdb_version = 10; // Redis 7.0's
-
-// A DUMP payload: the data, the RDB version (2 bytes) and the CRC-64 (8 bytes), little
-// endian. FUNCTION DUMP of no libraries is the empty data so closed.
-std::string dump_payload(std::string_view data) {
-    std::string out(data);
-    out += static_cast<char>(rdb_version & 0xff);
-    out += static_cast<char>(rdb_version >> 8);
-    std::uint64_t crc = crc64(out);
-    for (int i = 0; i < 8; ++i) out += static_cast<char>((crc >> (8 * i)) & 0xff);
-    return out;
-}
-
+// A payload whose trailer (version, CRC-64) is right, as RESTORE checks it.
 bool payload_ok(std::string_view p) {
-    if (p.size() < 10) return false;
-    unsigned version = static_cast<unsigned char>(p[p.size() - 10]) |
-                       static_cast<unsigned>(static_cast<unsigned char>(p[p.size() - 9])) << 8;
-    if (version > rdb_version) return false;
-    std::uint64_t crc = 0;
-    for (int i = 0; i < 8; ++i)
-        crc |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[p.size() - 8 + i]))
-               << (8 * i);
-    return crc == crc64(p.substr(0, p.size() - 8));
+    try {
+        persist::dump_payload_body(p);
+        return true;
+    } catch (const persist::rdb_error&) {
+        return false;
+    }
 }
 
 void reply_sub_arity(command_context& c) {
@@ -60,7 +39,7 @@ void reply_sub_arity(command_context& c) {
 }
 
 void function_cmd(command_context& c) {
-    const std::string sub = lower(c.args[1]);
+    const std::string sub = ascii_lower(c.args[1]);
     const std::size_t n = c.args.size();
     if (sub == "list") {
         bool with_code = false, named = false;
@@ -114,7 +93,7 @@ void function_cmd(command_context& c) {
     if (n != (sub == "delete" ? 3u : 2u)) return reply_wrong_arity(c.out, "function|" + sub);
     if (sub == "delete") return c.out.error("ERR Library not found");
     if (sub == "kill") return c.out.error("NOTBUSY No scripts in execution right now.");
-    if (sub == "dump") return c.out.bulk(dump_payload({}));
+    if (sub == "dump") return c.out.bulk(dump_payload());
     if (sub == "stats") {
         c.out.map(2);
         c.out.bulk("running_script");

@@ -2,6 +2,7 @@
 // PURGE) and DEBUG (SLEEP, SET-ACTIVE-EXPIRE, OBJECT, CHANGE-REPL-ID), with Redis 7.0's
 // replies and errors. Sizes are corio-redis's own, estimated from its data structures and
 // glibc's allocation sizes; encodings are those Redis would have (encoding.hpp).
+#include "../ascii.hpp"
 #include "../process_info.hpp"
 #include "../server.hpp"
 #include "encoding.hpp"
@@ -42,12 +43,6 @@ namespace {
 
 using db::entry;
 using db::value_type;
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return out;
-}
 
 void reply_help(command_context& c, std::initializer_list<std::string_view> lines) {
     c.out.array(lines.size());
@@ -201,7 +196,7 @@ std::size_t serialized_length(const db::value& v) {
 // ---- OBJECT ---------------------------------------------------------------------------
 
 void object_cmd(command_context& c) {
-    const std::string sub = lower(c.args[1]);
+    const std::string sub = ascii_lower(c.args[1]);
     if (sub == "help") {
         if (c.args.size() != 2) return reply_wrong_arity(c.out, "object|help");
         return reply_help(c, {"OBJECT <subcommand> [<arg> ...]: subcommands are:", "ENCODING <key>",
@@ -343,7 +338,7 @@ std::string memory_doctor(server& srv) {
 }
 
 void memory_cmd(command_context& c) {
-    const std::string sub = lower(c.args[1]);
+    const std::string sub = ascii_lower(c.args[1]);
     if (sub == "usage") {
         if (c.args.size() < 3) return reply_wrong_arity(c.out, "memory|usage");
         long long samples = 5; // Redis's default
@@ -435,7 +430,7 @@ void debug_cmd(command_context& c) {
                            "set to \"local\", you can run it from a local connection, otherwise "
                            "you need to set this option in the configuration file, and then "
                            "restart the server.");
-    const std::string sub = lower(c.args[1]);
+    const std::string sub = ascii_lower(c.args[1]);
     const std::size_t n = c.args.size();
     if (sub == "help" && n == 2) {
         return reply_help(

@@ -1,6 +1,7 @@
 // Server commands: TIME, INFO (Redis's sections and field names, the ones corio knows;
 // info_sections.cpp has several), CONFIG GET/SET/RESETSTAT/REWRITE and SHUTDOWN; COMMAND is
 // in command_info.cpp.
+#include "../ascii.hpp"
 #include "../process_info.hpp"
 #include "../server.hpp"
 #include "command_info.hpp"
@@ -17,12 +18,6 @@
 namespace corio_redis {
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return out;
-}
-
 void time_cmd(command_context& c) {
     using namespace std::chrono;
     auto us = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
@@ -36,7 +31,7 @@ void info(command_context& c) {
     // The sections asked for, any number of them, in any case: names, "default" (all but
     // commandstats and latencystats), "all" or "everything" (all of them).
     std::vector<std::string> asked;
-    for (std::size_t i = 1; i < c.args.size(); ++i) asked.push_back(lower(c.args[i]));
+    for (std::size_t i = 1; i < c.args.size(); ++i) asked.push_back(ascii_lower(c.args[i]));
     if (asked.empty()) asked.emplace_back("default");
     auto want = [&](std::string_view section) {
         for (const auto& a : asked) {
@@ -111,7 +106,7 @@ void info(command_context& c) {
 }
 
 void config_cmd(command_context& c) {
-    std::string sub = lower(c.args[1]);
+    std::string sub = ascii_lower(c.args[1]);
     auto& cfg = c.srv.cfg();
     if (sub == "get" && c.args.size() >= 3) {
         std::vector<std::string> names;
@@ -128,7 +123,7 @@ void config_cmd(command_context& c) {
     if (sub == "set" && c.args.size() >= 4 && c.args.size() % 2 == 0) {
         for (std::size_t i = 2; i + 1 < c.args.size(); i += 2) {
             std::string error;
-            std::string name = lower(c.args[i]);
+            std::string name = ascii_lower(c.args[i]);
             static constexpr std::string_view fixed[] = {
                 "port", "bind", "databases", "loops", "daemonize", "enable-debug-command",
                 // read once, at start-up

@@ -2,6 +2,7 @@
 // HISTOGRAM, HELP). Each loop keeps its own slowlog (session_stats.cpp logs a command on the
 // loop it ran on), so SLOWLOG runs on every shard and the parts are merged here, newest
 // first by id; the latency monitor is one for the server (stats.hpp says why).
+#include "../ascii.hpp"
 #include "../server.hpp"
 
 #include <algorithm>
@@ -14,12 +15,6 @@
 
 namespace corio_redis {
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return out;
-}
 
 void reply_help(command_context& c, std::initializer_list<std::string_view> lines) {
     c.out.array(lines.size());
@@ -69,7 +64,7 @@ bool slowlog_count(std::span<const std::string_view> args, long long& count) {
 // ---- SLOWLOG: each shard's part -------------------------------------------------------
 
 void slowlog_cmd(command_context& c) {
-    const std::string sub = lower(c.args[1]);
+    const std::string sub = ascii_lower(c.args[1]);
     const std::size_t n = c.args.size();
     auto& log = c.srv.stats_at(c.home->index).slowlog;
     if (sub == "get" && n <= 3) {
@@ -114,7 +109,7 @@ void slowlog_cmd(command_context& c) {
 // ---- SLOWLOG: the shards' parts made one ----------------------------------------------
 
 void merge_slowlog(command_context& c, std::span<const std::string> parts) {
-    const std::string sub = lower(c.args[1]);
+    const std::string sub = ascii_lower(c.args[1]);
     const auto max_len = static_cast<std::size_t>(std::max(0ll, c.srv.cfg().slowlog_max_len()));
     if (sub == "len") {
         long long total = 0;
@@ -213,7 +208,7 @@ std::string latency_graph(std::string_view name, const latency_monitor::series& 
 }
 
 void latency_cmd(command_context& c) {
-    const std::string sub = lower(c.args[1]);
+    const std::string sub = ascii_lower(c.args[1]);
     const std::size_t n = c.args.size();
     auto& monitor = c.srv.latency();
     if (sub == "reset") {

@@ -1,5 +1,6 @@
 // Reading the append-only directory; see aof_replay.hpp.
 #include "aof_replay.hpp"
+#include "../ascii.hpp"
 
 #include "../commands/encoding.hpp"
 #include "../resp/request_parser.hpp"
@@ -30,13 +31,6 @@ std::string read_all(const std::string& path) {
     return all.str();
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& ch : out)
-        if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-    return out;
-}
-
 } // namespace
 
 std::size_t replay_commands(server& srv, shard& part, std::string_view bytes,
@@ -62,7 +56,7 @@ std::size_t replay_commands(server& srv, shard& part, std::string_view bytes,
                             name, pos, r.error));
         pos += r.consumed;
         if (r.status == resp::parse_status::empty || args.empty()) continue;
-        const std::string command = lower(args[0]);
+        const std::string command = ascii_lower(args[0]);
         if (command == "select") {
             long long db = 0;
             if (args.size() != 2 || !parse_integer(args[1], db) || db < 0 ||

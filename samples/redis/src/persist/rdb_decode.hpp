@@ -67,6 +67,10 @@ using rdb_aux_handler = std::function<void(std::string_view key, std::string_vie
 rdb_load_result load_rdb(std::string_view bytes, std::int64_t now_ms, const rdb_key_handler& on_key,
                          const rdb_aux_handler& on_aux);
 
+/// A DUMP payload's body once its trailer is checked (RDB version <= 10, CRC-64); throws
+/// rdb_error of kind version_or_checksum. FUNCTION RESTORE's payloads have the same trailer.
+std::string_view dump_payload_body(std::string_view payload);
+
 /// RESTORE's payload: checks the trailer (RDB version <= 11, CRC-64), throwing rdb_error
 /// of kind version_or_checksum, then decodes the object, throwing kind bad_format.
 db::value restore_payload(std::string_view payload);

@@ -236,12 +236,16 @@ void rdb_encoder::clear_out() noexcept {
     crc_done_ = 0;
 }
 
+void seal_dump_payload(std::string& body) {
+    put_le(body, static_cast<std::uint64_t>(rdb_version_written), 2);
+    put_le(body, crc64(0, body.data(), body.size()), 8);
+}
+
 std::string dump_payload(const db::value& v, bool compress) {
     std::string out;
     rdb_encoder e(out, compress);
     e.value(v);
-    put_le(out, static_cast<std::uint64_t>(rdb_version_written), 2);
-    put_le(out, crc64(0, out.data(), out.size()), 8);
+    seal_dump_payload(out);
     return out;
 }
 

@@ -58,5 +58,8 @@ private:
 /// DUMP's payload: the type byte and object, the RDB version (2 bytes, little-endian) and
 /// the CRC-64 of all that (8 bytes, little-endian).
 std::string dump_payload(const db::value& v, bool compress = true);
+/// Closes a DUMP payload's body: the RDB version (2 bytes) and the CRC-64 of all before it
+/// (8 bytes), little-endian. FUNCTION DUMP's payloads are closed the same way.
+void seal_dump_payload(std::string& body);
 
 } // namespace corio_redis::persist

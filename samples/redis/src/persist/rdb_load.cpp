@@ -112,7 +112,7 @@ rdb_load_result load_rdb(std::string_view bytes, std::int64_t now_ms, const rdb_
     return res;
 }
 
-db::value restore_payload(std::string_view payload) {
+std::string_view dump_payload_body(std::string_view payload) {
     using enum rdb_error_kind;
     if (payload.size() < 10) throw rdb_error("DUMP payload too short", version_or_checksum);
     const std::string_view trailer = payload.substr(payload.size() - 10);
@@ -128,7 +128,11 @@ db::value restore_payload(std::string_view payload) {
         stored = stored << 8 | static_cast<unsigned char>(trailer[2 + static_cast<std::size_t>(i)]);
     if (stored != crc64(0, payload.data(), payload.size() - 8))
         throw rdb_error("DUMP payload checksum mismatch", version_or_checksum);
-    rdb_reader r(payload.substr(0, payload.size() - 10));
+    return payload.substr(0, payload.size() - 10);
+}
+
+db::value restore_payload(std::string_view payload) {
+    rdb_reader r(dump_payload_body(payload));
     db::value v = r.value(r.byte());
     if (!r.at_end()) bad("DUMP payload has bytes after its object");
     if (empty_collection(v)) bad("DUMP payload holds an empty collection");
