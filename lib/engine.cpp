@@ -48,6 +48,7 @@ engine::engine(options opts) : state_(std::make_unique<state>(*this, std::move(o
     for (std::size_t i = 0; i < o.loops; ++i) {
         state_->loops.push_back(std::make_unique<loop>(i, o.block_size, o.read_block_size));
         state_->loop_list.push_back(state_->loops.back().get());
+        engine_access::set_engine(*state_->loops.back(), *this);
     }
     state_->tickers = std::make_shared<detail::ticker_registry>(o.logger);
     state_->workers = std::make_shared<detail::worker_pool>(o.worker_threads, o.worker_queue_limit);

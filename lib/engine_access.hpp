@@ -13,6 +13,9 @@ namespace corio {
 
 struct engine_access {
     static std::atomic<std::size_t>& count(loop& l) noexcept { return l.count_; }
+    static std::atomic<std::size_t>& goroutines(loop& l) noexcept { return l.goroutines_; }
+    static detail::go_entry*& go_list(loop& l) noexcept { return l.go_first_; }
+    static void set_engine(loop& l, engine& e) noexcept { l.engine_ = &e; }
     static void start(loop& l, std::optional<unsigned> cpu) { l.start(cpu); }
     static void stop(loop& l) noexcept { l.stop(); }
     static void join(loop& l) noexcept { l.join(); }

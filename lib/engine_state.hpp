@@ -136,6 +136,7 @@ struct engine::state {
     asio::awaitable<void> wait_for_connections(std::chrono::milliseconds limit);
     asio::awaitable<void> graceful_stop();
     asio::awaitable<void> wait_for_tickers();
+    asio::awaitable<void> wait_for_goroutines();
 
     // On the control thread: polls every `step` until busy() is false or `limit` passes.
     template <class Busy>

@@ -2,6 +2,7 @@
 // then forced after shutdown_timeout, tickers awaited, loops stopped.
 #include "engine_access.hpp"
 #include "engine_state.hpp"
+#include "go/go_stop.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -113,6 +114,7 @@ asio::awaitable<void> engine::state::graceful_stop() {
         }
         co_await wait_for_connections(std::chrono::milliseconds(1000));
     }
+    co_await wait_for_goroutines();
     co_await wait_for_tickers();
     if (opts.on_shutdown) {
         try {
@@ -134,6 +136,25 @@ asio::awaitable<void> engine::state::graceful_stop() {
     for (auto* lp : loop_list) engine_access::stop(*lp);
     control_work.reset();
     control.stop();
+}
+
+// corio::go coroutines still running once the connections are gone: cancelled (their
+// channel waits, selects and sleeps throw operation_aborted), then awaited.
+asio::awaitable<void> engine::state::wait_for_goroutines() {
+    auto running = [this] {
+        std::size_t n = 0;
+        for (auto* lp : loop_list) n += lp->goroutine_count();
+        return n;
+    };
+    if (running() == 0) co_return;
+    for (auto* lp : loop_list) lp->post([lp] { detail::cancel_goroutines(*lp); });
+    auto busy = [&] { return running() > 0; }; // named: not a temporary inside co_await
+    co_await wait_while(busy, opts.shutdown_timeout, std::chrono::milliseconds(1));
+    if (std::size_t left = running())
+        log(log_level::warn,
+            "{} corio::go coroutine(s) still running {} ms after their cancellation; stopping "
+            "anyway",
+            left, opts.shutdown_timeout.count());
 }
 
 // Ticks already running when stop began (a coroutine tick may be waiting on something).

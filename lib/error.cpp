@@ -23,6 +23,12 @@ public:
             return "connection closed";
         case errc::queue_full:
             return "queue full";
+        case errc::channel_closed:
+            return "send on closed channel";
+        case errc::canceled:
+            return "context canceled";
+        case errc::deadline_exceeded:
+            return "context deadline exceeded";
         }
         return "unknown corio error";
     }

@@ -7,6 +7,14 @@
 
 namespace corio {
 
+namespace {
+thread_local loop* this_thread_loop = nullptr;
+}
+
+loop* loop::current() noexcept {
+    return this_thread_loop;
+}
+
 loop::loop(std::size_t index, std::size_t block_size, std::size_t read_block_size)
     : index_(index), pool_(block_size), read_pool_(read_block_size),
       context_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO) {}
@@ -30,7 +38,9 @@ void loop::start(std::optional<unsigned> cpu) {
         }
         std::string name = "corio-loop-" + std::to_string(index_);
         ::pthread_setname_np(::pthread_self(), name.substr(0, 15).c_str());
+        this_thread_loop = this;
         context_.run();
+        this_thread_loop = nullptr;
     });
 }
 

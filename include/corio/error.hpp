@@ -15,6 +15,9 @@ enum class errc {
     shutting_down, ///< the engine is stopping; no new data will be read
     closed,        ///< the connection was closed locally
     queue_full,    ///< a bounded queue refused more work
+    channel_closed,    ///< a send on (or a close of) a closed corio::chan
+    canceled,          ///< a corio::context was canceled (Go's context.Canceled)
+    deadline_exceeded, ///< a corio::context's deadline passed (Go's context.DeadlineExceeded)
 };
 
 /// The category of corio::errc ("corio").

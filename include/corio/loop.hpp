@@ -22,6 +22,9 @@ namespace corio {
 
 class connection;
 class engine;
+namespace detail {
+struct go_entry;
+}
 
 class loop {
 public:
@@ -42,11 +45,21 @@ public:
     /// Live connections owned by (or being handed to) this loop. Any thread.
     std::size_t connection_count() const noexcept { return count_.load(std::memory_order_relaxed); }
 
+    /// Coroutines started on this loop with corio::go and still running. Any thread.
+    std::size_t goroutine_count() const noexcept {
+        return goroutines_.load(std::memory_order_relaxed);
+    }
+    /// The engine this loop belongs to.
+    corio::engine& owner_engine() noexcept { return *engine_; }
+
     /// Runs f on this loop's thread. Any thread.
     template <class F>
     void post(F&& f) {
         boost::asio::post(context_, std::forward<F>(f));
     }
+
+    /// The loop whose thread calls this, or null off the loops. Any thread.
+    static loop* current() noexcept;
 
     /// True on this loop's own thread.
     bool running_in_this_thread() const noexcept {
@@ -83,7 +96,10 @@ private:
     std::optional<boost::asio::executor_work_guard<executor_type>> work_;
     std::thread thread_;
     std::atomic<std::size_t> count_{0};
-    connection* first_ = nullptr; // intrusive list of attached connections
+    std::atomic<std::size_t> goroutines_{0};
+    corio::engine* engine_ = nullptr;
+    connection* first_ = nullptr;          // intrusive list of attached connections
+    detail::go_entry* go_first_ = nullptr; // intrusive list of running corio::go coroutines
     // Connections whose send waits for the end of the turn (flush_soon), and the spare list
     // the drain swaps in, so that neither allocates once warm.
     std::vector<std::shared_ptr<connection>> deferred_flushes_;
