@@ -3,6 +3,7 @@
 #include <corio/address.hpp>
 #include <corio/client.hpp>
 #include <corio/engine.hpp>
+#include <corio/go/context.hpp>
 
 #include "endpoint_format.hpp"
 #include "engine_access.hpp"
@@ -37,7 +38,8 @@ namespace {
 
 // The addresses to try, in the resolver's order, filtered by the scheme's family.
 task<std::vector<generic_endpoint>> endpoints_for(const address& a, asio::steady_timer& deadline,
-                                                  std::chrono::milliseconds timeout) {
+                                                  std::chrono::milliseconds timeout,
+                                                  const context& ctx) {
     namespace ip = asio::ip;
     std::vector<generic_endpoint> out;
     if (a.scheme == scheme::unix_stream) {
@@ -56,9 +58,12 @@ task<std::vector<generic_endpoint>> endpoints_for(const address& a, asio::steady
         auto result = co_await (resolver.async_resolve(a.host, std::to_string(a.port),
                                                        asio::as_tuple(asio::use_awaitable)) ||
                                 deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
-        if (result.index() == 1)
+        if (result.index() == 1) {
+            if (auto why = ctx.err())
+                fail(why, a, fmt::format("resolving '{}': {}", a.host, why.message()));
             fail(errc::timed_out, a,
                  fmt::format("resolving '{}' timed out after {} ms", a.host, timeout.count()));
+        }
         auto [rec, results] = std::get<0>(std::move(result));
         if (rec)
             fail(detail::to_std(rec), a,
@@ -77,10 +82,17 @@ task<std::vector<generic_endpoint>> endpoints_for(const address& a, asio::steady
 
 // Runs on the target loop: connect, adopt, handshake.
 task<std::shared_ptr<connection>> connect_on(engine& e, loop& l, address a, dial_options opts,
-                                             std::shared_ptr<detail::tls_config> tls) {
-    asio::steady_timer deadline(l.get_executor());
+                                             std::shared_ptr<detail::tls_config> tls, context ctx) {
+    if (auto why = ctx.err()) fail(why, a, why.message());
+    auto deadline_timer = std::make_shared<asio::steady_timer>(l.get_executor());
+    asio::steady_timer& deadline = *deadline_timer;
     deadline.expires_after(opts.connect_timeout);
-    auto eps = co_await endpoints_for(a, deadline, opts.connect_timeout);
+    // A done context ends whichever wait runs (each races the deadline timer) by moving the
+    // deadline to now, on this loop; the error then names the context's reason.
+    detail::context_watch watch(ctx, [&l, t = deadline_timer] {
+        l.post([t] { t->expires_at(asio::steady_timer::time_point::min()); });
+    });
+    auto eps = co_await endpoints_for(a, deadline, opts.connect_timeout, ctx);
 
     connection::socket_type sock(l.context());
     boost::system::error_code last;
@@ -95,10 +107,15 @@ task<std::shared_ptr<connection>> connect_on(engine& e, loop& l, address a, dial
         }
         auto result = co_await (sock.async_connect(ep, asio::as_tuple(asio::use_awaitable)) ||
                                 deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
-        if (result.index() == 1)
+        if (result.index() == 1) {
+            if (auto why = ctx.err())
+                fail(why, a,
+                     fmt::format("connecting to {}: {}", detail::format_endpoint(ep),
+                                 why.message()));
             fail(errc::timed_out, a,
                  fmt::format("connecting to {} timed out after {} ms", detail::format_endpoint(ep),
                              opts.connect_timeout.count()));
+        }
         std::tie(last) = std::get<0>(result);
         if (!last) {
             connected = true;
@@ -120,6 +137,7 @@ task<std::shared_ptr<connection>> connect_on(engine& e, loop& l, address a, dial
             *session, opts.tls.server_name.empty() ? a.host : opts.tls.server_name);
         engine_access::set_tls(*conn, std::move(session));
         auto ec = co_await engine_access::tls_handshake(*conn, false, opts.tls.handshake_timeout);
+        if (!ec && ctx.err()) ec = ctx.err();
         if (ec) {
             std::string why = detail::describe_tls_error(ec, engine_access::tls(*conn));
             engine_access::detach(l, *conn);
@@ -137,6 +155,14 @@ task<std::shared_ptr<connection>> dial(engine& e, std::string url) {
 }
 
 task<std::shared_ptr<connection>> dial(engine& e, std::string url, dial_options opts) {
+    return dial(e, std::move(url), std::move(opts), context());
+}
+
+task<std::shared_ptr<connection>> dial(engine& e, std::string url, context ctx) {
+    return dial(e, std::move(url), dial_options{}, std::move(ctx));
+}
+
+task<std::shared_ptr<connection>> dial(engine& e, std::string url, dial_options opts, context ctx) {
     address a = parse_address(url);
     if (!a.is_stream())
         throw std::invalid_argument(fmt::format(
@@ -148,9 +174,9 @@ task<std::shared_ptr<connection>> dial(engine& e, std::string url, dial_options 
     if (a.scheme == scheme::tls) tls = detail::make_client_tls(opts.tls, url);
     loop& target = engine_access::reserve_loop(e, opts.on_current_loop);
     try {
-        co_return co_await asio::co_spawn(target.get_executor(),
-                                          connect_on(e, target, std::move(a), std::move(opts), tls),
-                                          asio::use_awaitable);
+        co_return co_await asio::co_spawn(
+            target.get_executor(), connect_on(e, target, std::move(a), std::move(opts), tls, ctx),
+            asio::use_awaitable);
     } catch (...) {
         engine_access::unreserve_loop(target);
         throw;

@@ -13,7 +13,13 @@ namespace asio = boost::asio;
 // Before a read waits: true (and the read fails with timed_out) if the read deadline has
 // passed; otherwise the deadline timer covers it.
 bool connection::read_deadline_passed() {
-    if (!deadlines_ || deadlines_->read == clock::time_point::max()) return false;
+    if (!deadlines_) return false;
+    if (deadlines_->context_error) {
+        // The read's context was done while the read was not waiting (it came in a yield).
+        fail_read_for_context();
+        return true;
+    }
+    if (deadlines_->read == clock::time_point::max()) return false;
     if (clock::now() >= deadlines_->read) {
         read_timed_out_ = true;
         fail_read(errc::timed_out);

@@ -38,6 +38,15 @@ constexpr bool watch_when_quiet = true;
 
 } // namespace
 
+// A read timeout (or a done context) ends one read, not the connection: the next read
+// starts without that error.
+void connection::clear_interrupted_read() noexcept {
+    if (!read_timed_out_) return;
+    read_timed_out_ = false;
+    if (error_ == errc::timed_out || error_ == errc::canceled || error_ == errc::deadline_exceeded)
+        error_.clear();
+}
+
 // Reads until the socket would block or the free space is full. False on EOF or error.
 bool connection::read_nonblocking() {
     watch_fired_ = false;
@@ -99,11 +108,7 @@ bool connection::read_nonblocking() {
 //   loop would rather not pay.
 task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume) {
     if (inbound_.empty()) inbound_.shrink(); // a safe point: no view into the ring is live
-    if (read_timed_out_) {
-        // A read timeout ends one read, not the connection.
-        read_timed_out_ = false;
-        if (error_ == errc::timed_out) error_.clear();
-    }
+    clear_interrupted_read();
     bool drained_here = false; // a recv just found the socket drained, no suspension since
     bool yielded = false;      // the loop ran other work since the last recv or wait
     for (;;) {
@@ -225,6 +230,9 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
             read_timed_out_ = true;
             fail_read(errc::timed_out);
             co_return bytes{};
+        case cancel_reason::context:
+            fail_read_for_context();
+            co_return bytes{};
         case cancel_reason::shutdown:
             continue; // reads what is already there, then reports shutting_down
         case cancel_reason::none:
@@ -307,6 +315,9 @@ task<bytes> connection::wait_then_gather(std::size_t want, std::size_t take, boo
         case cancel_reason::timeout:
             read_timed_out_ = true;
             fail_read(errc::timed_out);
+            co_return bytes{};
+        case cancel_reason::context:
+            fail_read_for_context();
             co_return bytes{};
         case cancel_reason::shutdown:
         case cancel_reason::park:

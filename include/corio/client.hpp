@@ -6,6 +6,7 @@
 #include <corio/config.hpp>
 
 #include <corio/connection.hpp>
+#include <corio/go/context.hpp>
 #include <corio/task.hpp>
 #include <corio/tls.hpp>
 
@@ -44,5 +45,12 @@ task<std::shared_ptr<connection>> dial(engine& e, std::string url, dial_options 
 /// dial() with default options. (An overload rather than a default argument: g++ 12
 /// corrupts a coroutine parameter that comes from a default argument.)
 task<std::shared_ptr<connection>> dial(engine& e, std::string url);
+/// dial() that gives up once `ctx` is done (Go's DialContext): it throws std::system_error
+/// with ctx.err() (errc::canceled or errc::deadline_exceeded) at once if the context is done
+/// during the name lookup or the connect; a TLS handshake under way ends first (bounded by
+/// its own timeout), then the dial fails with the context's error. The context may be
+/// canceled from any thread.
+task<std::shared_ptr<connection>> dial(engine& e, std::string url, context ctx);
+task<std::shared_ptr<connection>> dial(engine& e, std::string url, dial_options opts, context ctx);
 
 } // namespace corio

@@ -33,6 +33,7 @@
 namespace corio {
 
 class loop;
+class context;
 namespace detail {
 struct tls_session;
 }
@@ -87,6 +88,14 @@ public:
     /// Waits until `delim` is buffered and returns the bytes up to and including it, not
     /// consumed. Empty if the stream ends first or the cap is reached without it.
     task<bytes> read_until(std::string_view delim);
+    /// read(), peek(n) and next(n) that also end once `ctx` is done (canceled or past its
+    /// deadline; also when it is done before the call): then they return empty and error()
+    /// is ctx.err() (errc::canceled or errc::deadline_exceeded). As with a read timeout, the
+    /// connection stays usable and the next read clears that error. Go's reads under a
+    /// context or deadline. The context may be canceled from any thread.
+    task<bytes> read(const corio::context& ctx);
+    task<bytes> peek(std::size_t n, const corio::context& ctx);
+    task<bytes> next(std::size_t n, const corio::context& ctx);
     /// Drops the first n buffered inbound bytes (at most inbound_buffered()).
     void discard(std::size_t n) noexcept;
     /// Inbound bytes buffered now.
@@ -105,6 +114,9 @@ public:
     /// outbound backlog is at or under the high-water mark; the rest drains in the
     /// background. Returns the write error, if any.
     task<std::error_code> flush();
+    /// flush() that returns ctx.err() once `ctx` is done, even while it waits for the peer
+    /// to take a backlog (what is buffered stays buffered and keeps draining).
+    task<std::error_code> flush(const corio::context& ctx);
     /// write(data), then flush(), without the copy when nothing is buffered ahead of data:
     /// then data goes to the kernel from where it is and only what the socket does not take
     /// now is copied into the outbound buffer. data must stay valid until the flush is done.
@@ -200,7 +212,7 @@ public:
 private:
     friend class loop;
     friend struct engine_access;
-    enum class cancel_reason : std::uint8_t { none, timeout, shutdown, park };
+    enum class cancel_reason : std::uint8_t { none, timeout, shutdown, park, context };
     struct deadline_state;
 
     // Waits until `want` bytes are buffered (or the stream ends: empty result) and returns the
@@ -209,6 +221,12 @@ private:
     task<bytes> start_read(std::size_t want, std::size_t take, bool consume);
     task<bytes> wait_then_gather(std::size_t want, std::size_t take, bool consume);
     task<bytes> read_until_here(std::string_view delim);
+    task<bytes> read_with_context(corio::context ctx, std::size_t want, std::size_t take,
+                                  bool consume);
+    task<std::error_code> flush_with_context(corio::context ctx);
+    void on_context_done(std::uint64_t read, std::error_code why) noexcept;
+    void fail_read_for_context() noexcept;
+    void clear_interrupted_read() noexcept;
     bool on_own_loop() const noexcept;
     bool read_deadline_passed();
     deadline_state& deadlines();
@@ -271,6 +289,10 @@ private:
         clock::time_point armed = clock::time_point::max(); // what the timer waits for
         clock::time_point close = clock::time_point::max(); // close() gives up flushing
         clock::time_point read = clock::time_point::max();  // set_read_deadline
+        // A read under a context (read(ctx) and the like): which one (0: none), and the
+        // context's error once it is done while that read runs.
+        std::uint64_t context_read = 0;
+        std::error_code context_error;
     };
     std::unique_ptr<deadline_state> deadlines_;
     // The peer's address, kept from accept/connect time: after a reset the kernel no longer

@@ -21,6 +21,9 @@
 #include <corio/config.hpp>
 
 #include <corio/error.hpp>
+#include <corio/go/chan.hpp>
+#include <corio/go/context.hpp>
+#include <corio/go/select.hpp>
 #include <corio/task.hpp>
 
 #include <boost/asio/associated_executor.hpp>
@@ -188,6 +191,54 @@ task<detail::offload_result_t<F>> offload(F fn) {
 template <class F>
 task<detail::offload_result_t<F>> offload(engine& e, F fn) {
     co_return co_await detail::offload_on(detail::pool_of(e), std::move(fn));
+}
+
+namespace detail {
+
+template <class F>
+task<offload_result_t<F>> offload_with_context(worker_pool& pool, context ctx, F fn) {
+    using R = offload_result_t<F>;
+    if (auto why = ctx.err()) throw std::system_error(why, "corio::offload");
+    // The call runs in a coroutine of its own that hands its outcome over a channel, so this
+    // one can stop waiting when the context is done; the call itself cannot be interrupted
+    // (it is a blocking call on a worker thread): it finishes there and its outcome is
+    // dropped.
+    chan<outcome<R>> result(1);
+    auto run = [](worker_pool& p, F f, chan<outcome<R>> out) -> task<> {
+        outcome<R> o;
+        try {
+            if constexpr (std::is_void_v<R>)
+                co_await offload_on(p, std::move(f));
+            else
+                o.value.emplace(co_await offload_on(p, std::move(f)));
+        } catch (...) {
+            o.error = std::current_exception();
+        }
+        out.try_send(std::move(o));
+    };
+    boost::asio::co_spawn(co_await boost::asio::this_coro::executor,
+                          run(pool, std::move(fn), result), boost::asio::detached);
+    std::optional<outcome<R>> got;
+    auto branch = co_await select(case_recv(result, got), case_done(ctx));
+    if (branch == 1 || !got) throw std::system_error(ctx.err(), "corio::offload");
+    co_return got->get();
+}
+
+} // namespace detail
+
+/// offload(fn) that stops waiting once `ctx` is done: it then throws std::system_error with
+/// ctx.err() (errc::canceled or errc::deadline_exceeded). fn itself is not interrupted (a
+/// blocking call cannot be): it runs to its end on the worker and its result is dropped; pass
+/// fn the context (a copy) if it can stop early. From a coroutine on a corio loop.
+template <class F>
+task<detail::offload_result_t<F>> offload(context ctx, F fn) {
+    auto ex = co_await boost::asio::this_coro::executor;
+    detail::worker_pool* pool =
+        detail::find_pool(boost::asio::query(ex, boost::asio::execution::context));
+    if (!pool)
+        throw std::logic_error("corio::offload: the awaiting coroutine does not run on a corio "
+                               "loop; use corio::offload(engine, fn)");
+    co_return co_await detail::offload_with_context(*pool, std::move(ctx), std::move(fn));
 }
 
 } // namespace corio

@@ -104,7 +104,8 @@ public:
     send_status try_send_locked(T& v) {
         if (closed) return send_status::closed;
         if (wait_node* r = receivers.claim_first()) {
-            static_cast<std::optional<T>*>(r->slot)->emplace(std::move(v));
+            // A receiver without a slot (a context watch) wants the event, not the value.
+            if (r->slot) static_cast<std::optional<T>*>(r->slot)->emplace(std::move(v));
             r->owner->wake();
             return send_status::done;
         }
@@ -123,7 +124,7 @@ public:
         if (closed) return false;
         closed = true;
         while (wait_node* r = receivers.claim_first()) {
-            static_cast<std::optional<T>*>(r->slot)->reset();
+            if (r->slot) static_cast<std::optional<T>*>(r->slot)->reset();
             r->closed = true;
             r->owner->wake();
         }
