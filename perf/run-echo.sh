@@ -5,12 +5,14 @@
 #
 # Env knobs: DURATION (s, default 5)  WARMUP (s, default 1)  REPEAT (default 3)
 #   CASES   names to run, comma/space separated (default: all, see below)
-#   SERVERS subset of "epoll asio corio corio-uring" (default: the first three; corio-uring
-#           is corio-echo from an -Dio_uring=enabled build)   IDLE idle conns (default 10000; 0 skips)
+#   SERVERS subset of "epoll asio corio corio-uring gnet" (default: the first three; corio-uring
+#           is corio-echo from an -Dio_uring=enabled build, gnet the event_handler echo
+#           samples/gnet-echo/corio-gnet-echo)   IDLE idle conns (default 10000; 0 skips)
 #   IDLE_HOLD seconds the idle connections are held (default 5)
 #   BUILD   meson build dir holding samples/echo/corio-echo (default ../build)
 #   URING_BUILD  the same from an io_uring build (default ../build-uring)
 #   PORT    first TCP port to use (default 19400)   OUT (default perf/out)
+#   RESULTS name prefix of the output files in OUT (default echo: echo-results.md, ...)
 #   SERVER_CPU / LOAD_CPU  cores to pin to (default 0 / 1)   CC, CXX
 set -uo pipefail
 
@@ -32,6 +34,8 @@ CC=${CC:-gcc}
 CXX=${CXX:-g++}
 CORIO=$BUILD/samples/echo/corio-echo
 CORIO_URING=${URING_BUILD:-$ROOT/build-uring}/samples/echo/corio-echo
+CORIO_GNET=$BUILD/samples/gnet-echo/corio-gnet-echo
+RESULTS=${RESULTS:-echo}
 
 # The default cases; any "NxS" or "NxSdD" name works in CASES (N connections, S-byte
 # messages, D pipelined per connection).
@@ -120,7 +124,15 @@ for s in ${SERVERS//,/ }; do
                 NOTES+=("corio-uring skipped: $CORIO_URING not found.")
             fi
             ;;
-        *) die "unknown server '$s' (epoll, asio, corio, corio-uring)" ;;
+        gnet)
+            if [[ -x $CORIO_GNET ]]; then
+                servers+=(gnet)
+            else
+                log "run-echo: $CORIO_GNET not found (build the project first); skipping gnet"
+                NOTES+=("gnet skipped: $CORIO_GNET not found.")
+            fi
+            ;;
+        *) die "unknown server '$s' (epoll, asio, corio, corio-uring, gnet)" ;;
     esac
 done
 ((${#servers[@]})) || die "no server to run"
@@ -152,7 +164,7 @@ if [[ $nofile != unlimited ]] && ((IDLE + 64 > nofile)); then
     IDLE=$((nofile - 64))
 fi
 
-label() { case $1 in epoll) echo "epoll (ceiling)" ;; asio) echo "asio" ;; corio) echo "corio" ;; corio-uring) echo "corio io_uring" ;; esac; }
+label() { case $1 in epoll) echo "epoll (ceiling)" ;; asio) echo "asio" ;; corio) echo "corio" ;; corio-uring) echo "corio io_uring" ;; gnet) echo "corio event_handler" ;; esac; }
 
 # --- servers ------------------------------------------------------------------
 
@@ -176,6 +188,7 @@ start_server() {
         asio) taskset -c "$SERVER_CPU" "$OUT/asio_echo" "$SERVER_PORT" >"$logf" 2>&1 & ;;
         corio) taskset -c "$SERVER_CPU" "$CORIO" --address "tcp://127.0.0.1:$SERVER_PORT" --loops 1 >"$logf" 2>&1 & ;;
         corio-uring) taskset -c "$SERVER_CPU" "$CORIO_URING" --address "tcp://127.0.0.1:$SERVER_PORT" --loops 1 >"$logf" 2>&1 & ;;
+        gnet) taskset -c "$SERVER_CPU" "$CORIO_GNET" --address "tcp://127.0.0.1:$SERVER_PORT" --loops 1 >"$logf" 2>&1 & ;;
     esac
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
@@ -214,7 +227,7 @@ field() { awk -v k="$1" '{ for (i = 1; i <= NF; i++) { n = index($i, "="); if (s
 
 # --- throughput / latency runs -----------------------------------------------
 
-RAW=$OUT/echo-raw.tsv
+RAW=$OUT/$RESULTS-raw.tsv
 printf 'case\tserver\trep\tmsgs_per_s\tmib_per_s\tp50_us\tp99_us\tcpu_us_per_msg\tserver_cpu_pct\tload_cpu_pct\terrors\n' >"$RAW"
 FAILED=0
 nserv=${#servers[@]}
@@ -263,7 +276,7 @@ done
 # timed runs so that tracing does not touch their CPU figures. Receives are recv/recvfrom,
 # recvmsg, readv and read; sends sendto, sendmsg, writev and write; waits epoll_wait/pwait
 # and io_uring_enter.
-SYS=$OUT/echo-syscalls.tsv
+SYS=$OUT/$RESULTS-syscalls.tsv
 printf 'case\tserver\tmsgs\trecv\tsend\twait\n' >"$SYS"
 SYS_EVENTS=recvfrom,recvmsg,readv,read,sendto,sendmsg,writev,write,epoll_wait,epoll_pwait,epoll_pwait2,io_uring_enter
 if ((SYSCALLS)); then
@@ -429,6 +442,22 @@ report() {
             echo "| $c | $(ratio "$tu" "$tc") | $(ratio "$cu" "$cc") |"
         done
     fi
+    if [[ " ${servers[*]} " == *" gnet "* && " ${servers[*]} " == *" corio "* ]]; then
+        echo
+        echo "event_handler (corio-gnet-echo) against coroutines (corio-echo), same engine and load" \
+            "(throughput: higher is better, target 0.97 or more; CPU per message: lower is better):"
+        echo
+        echo "| case | msgs/s event_handler/coroutine | p99 event_handler/coroutine | CPU/msg event_handler/coroutine |"
+        echo "|---|---:|---:|---:|"
+        local tc tg pc pg cc cg
+        for c in "${cases[@]}"; do
+            c=${c%% *}
+            tc=$(median "$c" corio msgs_per_s); tg=$(median "$c" gnet msgs_per_s)
+            pc=$(median "$c" corio p99_us); pg=$(median "$c" gnet p99_us)
+            cc=$(median "$c" corio cpu_us_per_msg); cg=$(median "$c" gnet cpu_us_per_msg)
+            echo "| $c | $(ratio "$tg" "$tc") | $(ratio "$pg" "$pc") | $(ratio "$cg" "$cc") |"
+        done
+    fi
     if ((${#IDLE_ROWS[@]})); then
         echo
         echo "Idle connections (server VmRSS before and while holding them; kernel socket memory not included):"
@@ -447,14 +476,14 @@ report() {
     return 0
 }
 
-report | tee "$OUT/echo-results.md"
+report | tee "$OUT/$RESULTS-results.md"
 
 # --- CSV and charts -------------------------------------------------------------------
 
 # per_msg CASE SERVER COLUMN(4=recv 5=send 6=wait) from the syscall runs ("" when none).
 per_msg() { awk -F'\t' -v c="$1" -v s="$2" -v k="$3" '$1 == c && $2 == s && $3 > 0 { printf "%.3f", $k / $3 }' "$SYS" 2>/dev/null; }
 
-CSV=$OUT/echo-results.csv
+CSV=$OUT/$RESULTS-results.csv
 {
     echo "case,connections,size,depth,server,msgs_per_s,mib_per_s,p50_us,p99_us,cpu_us_per_msg,recv_per_msg,send_per_msg,wait_per_msg"
     for c in "${cases[@]}"; do
@@ -499,14 +528,14 @@ GP
 }
 if ((SWEEP)); then
     if command -v gnuplot >/dev/null; then
-        chart "$OUT/echo-connections.png" 2 connections "\$3 == $SWEEP_SIZE && \$4 == 1" \
+        chart "$OUT/$RESULTS-connections.png" 2 connections "\$3 == $SWEEP_SIZE && \$4 == 1" \
             "Echo, $SWEEP_SIZE-byte messages, one in flight per connection"
-        chart "$OUT/echo-sizes.png" 3 "message bytes" "\$2 == $SWEEP_CONNS && \$4 == 1" \
+        chart "$OUT/$RESULTS-sizes.png" 3 "message bytes" "\$2 == $SWEEP_CONNS && \$4 == 1" \
             "Echo, $SWEEP_CONNS connections, one message in flight each"
     else
         log "run-echo: gnuplot not found (scripts/install-deps.sh --perf installs gnuplot-nox); no charts"
     fi
 fi
 
-log "written to $OUT/echo-results.md (raw runs: $RAW)"
+log "written to $OUT/$RESULTS-results.md (raw runs: $RAW)"
 ((FAILED == 0))

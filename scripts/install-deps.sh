@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages corio needs to build, test and benchmark (clang-14 and its
 # libFuzzer runtime for the fuzz build, tests/fuzz).
 # Idempotent: installs only what is missing; safe to run on every build. With --perf, also
-# what perf/run-echo.sh needs (linux-perf for syscall counts, gnuplot-nox for charts).
+# what perf/run-echo.sh needs (linux-perf for syscall counts, gnuplot-nox for charts); with
+# --go, Debian's Go toolchain for perf/run-go.sh's Go side (never needed by the tests).
 set -euo pipefail
 
 packages=(
@@ -14,10 +15,15 @@ packages=(
   redis-server redis-tools python3 python3-redis
   clang-14 libclang-rt-14-dev
 )
-# --perf: what the benchmarks in perf/ use besides (syscall counts, charts).
-if [[ ${1:-} == --perf ]]; then
-  packages+=(linux-perf gnuplot-nox)
-fi
+for arg in "$@"; do
+  case $arg in
+    # --perf: what the benchmarks in perf/ use besides (syscall counts, charts).
+    --perf) packages+=(linux-perf gnuplot-nox) ;;
+    # --go: the Go programs perf/run-go.sh compares corio's Go-style kit with.
+    --go) packages+=(golang-go) ;;
+    *) echo "install-deps: unknown option $arg (--perf, --go)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

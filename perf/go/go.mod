@@ -1,0 +1,3 @@
+module corio/perf/gobench
+
+go 1.19
