@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds corio three times (release, ASan+UBSan, and release on Asio's io_uring backend) and
-# runs every test binary in each; the io_uring build's tests run only where the kernel allows
+# runs every test binary in each, plus a lean ThreadSanitizer build of the Go-style kit's
+# tests; the io_uring build's tests run only where the kernel allows
 # io_uring (it says so when it does not). Then builds the libFuzzer targets with clang and
 # runs each for 45 seconds (tests/fuzz). Installs what is missing first. Ends with one line:
 # "N passed, M failed" (test cases; a fuzz target counts as one).
@@ -13,19 +14,29 @@ jobs=$(nproc)
 passed=0
 failed=0
 
-# build DIR [meson options...]: configure once, then build. Returns non-zero on failure.
+# build DIR [meson options...] [--target T]: configure once, then build (everything, or
+# only target T). Returns non-zero on failure.
 build() {
   local dir=$1; shift
+  local opts=() target=()
+  while [[ $# -gt 0 ]]; do
+    if [[ $1 == --target ]]; then target=("$2"); shift 2; else opts+=("$1"); shift; fi
+  done
   if [[ ! -f $dir/build.ninja ]]; then
-    meson setup "$dir" "$@" >/dev/null || return 1
+    meson setup "$dir" "${opts[@]}" >/dev/null || return 1
   fi
-  ninja -C "$dir" -j "$jobs" >"$dir/ninja-output.log" 2>&1 || { tail -40 "$dir/ninja-output.log"; return 1; }
+  ninja -C "$dir" -j "$jobs" "${target[@]}" >"$dir/ninja-output.log" 2>&1 ||
+    { tail -40 "$dir/ninja-output.log"; return 1; }
 }
 
-# run_suite DIR: runs each doctest binary, adding its test-case counts to the totals.
+# run_suite DIR [BINARIES...]: runs each doctest binary (by default all of them), adding its
+# test-case counts to the totals.
 run_suite() {
   local dir=$1 bin out line p f
-  for bin in unit_tests integration_tests alloc_tests; do
+  shift
+  local bins=("$@")
+  [[ ${#bins[@]} -gt 0 ]] || bins=(unit_tests integration_tests go_tests alloc_tests)
+  for bin in "${bins[@]}"; do
     [[ -x $dir/tests/$bin ]] || continue
     echo "== $dir/tests/$bin"
     out=$(timeout 1200 "$dir/tests/$bin" 2>&1)
@@ -137,6 +148,15 @@ if build build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=
   run_persist build-asan --keys 20000
 else
   echo "!! sanitizer build failed"; failed=$((failed + 1))
+fi
+
+# ThreadSanitizer build, lean: libcorio and the Go-style kit's tests only (tests/go: channels,
+# select, contexts, sync and go across loops); a data race report fails the run.
+if build build-tsan --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false \
+  --target tests/go_tests; then
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 run_suite build-tsan go_tests
+else
+  echo "!! ThreadSanitizer build failed"; failed=$((failed + 1))
 fi
 
 # io_uring build: the same tests on Asio's io_uring backend, where the kernel allows it.
