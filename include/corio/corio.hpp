@@ -15,6 +15,7 @@
 #include <corio/datagram.hpp>
 #include <corio/engine.hpp>
 #include <corio/error.hpp>
+#include <corio/event_handler.hpp>
 #include <corio/logger.hpp>
 #include <corio/loop.hpp>
 #include <corio/offload.hpp>
