@@ -29,6 +29,8 @@
 //   on_open or on_close (gnet has none for UDP either).
 // - Callbacks for a connection run on its loop's thread; callbacks of different connections
 //   run on several loops at once (as gnet with multicore): shared state needs a lock.
+// - An exception from a connection's callback is logged through the engine's logger and
+//   closes that connection without on_close.
 #pragma once
 
 #include <corio/config.hpp>
@@ -220,7 +222,9 @@ public:
     /// True when this is a udp:// datagram rather than a stream connection. Any thread.
     bool is_datagram() const noexcept { return udp_ != nullptr; }
     /// The underlying stream connection (not for udp://). Its own methods say which threads
-    /// may call them; reading from it yourself would take bytes from under on_traffic.
+    /// may call them. In callbacks, read and write through this event_conn: reading from the
+    /// connection would take bytes from under on_traffic, and its write() could overtake a
+    /// write() made here that waits for the callback's end.
     corio::connection& stream() noexcept { return *conn_; }
     /// The underlying datagram socket (udp:// only). Loop only.
     corio::datagram_socket& udp_socket() noexcept { return *udp_; }

@@ -530,3 +530,27 @@ TEST_CASE("events: dial_events drives a client connection through the handler") 
     CHECK(h.log.snapshot() == std::vector<std::string>{"open", "traffic:hello", "close:ok"});
     REQUIRE(test::eventually([&] { return server.engine.count_connections() == 0; }));
 }
+
+TEST_CASE("events: a callback that throws closes its connection only, without on_close") {
+    struct throwing_handler : recording_handler {
+        corio::action on_traffic(corio::event_conn& c) override {
+            auto b = c.next(-1);
+            if (b == "boom") throw std::runtime_error("boom");
+            c.write(b);
+            return corio::action::none;
+        }
+    } h;
+    test::log_capture logs;
+    auto opts = event_opts();
+    opts.engine.logger = logs.logger();
+    corio::event_engine ev(h, {"tcp://127.0.0.1:0"}, opts);
+    ev.start();
+    auto port = ev.listeners().at(0).port;
+    test::client a(port), b(port);
+    REQUIRE(a.send("boom"));
+    CHECK(a.wait_closed());
+    REQUIRE(b.send("fine"));
+    CHECK(b.recv(4) == "fine");
+    CHECK(logs.count_containing("boom") == 1);
+    CHECK(h.log.count("close") == 0);
+}
