@@ -176,6 +176,11 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
             arm_read_watch();
         }
 
+        // A wake asked for while no read waited (lib/event_access.hpp) ends this one at once.
+        if (cancel_reason_ == cancel_reason::wake) {
+            cancel_reason_ = cancel_reason::none;
+            co_return bytes{};
+        }
         // The read timeout bounds the whole read call (its clock starts in start_read or
         // read_until), however many waits it takes: bytes trickling in do not extend it.
         if (limits_.read_timeout.count() > 0) schedule_check(read_started_ + limits_.read_timeout);
@@ -235,6 +240,8 @@ task<bytes> connection::gather(std::size_t want, std::size_t take, bool consume)
             co_return bytes{};
         case cancel_reason::shutdown:
             continue; // reads what is already there, then reports shutting_down
+        case cancel_reason::wake:
+            co_return bytes{}; // empty with error() unset: the event adapter's wake()
         case cancel_reason::none:
             break;
         }
@@ -299,6 +306,10 @@ task<bytes> connection::start_read(std::size_t want, std::size_t take, bool cons
 }
 
 task<bytes> connection::wait_then_gather(std::size_t want, std::size_t take, bool consume) {
+    if (cancel_reason_ == cancel_reason::wake) { // see gather
+        cancel_reason_ = cancel_reason::none;
+        co_return bytes{};
+    }
     if (limits_.read_timeout.count() > 0) schedule_check(read_started_ + limits_.read_timeout);
     if (read_deadline_passed()) co_return bytes{};
     reading_ = true;
@@ -319,6 +330,8 @@ task<bytes> connection::wait_then_gather(std::size_t want, std::size_t take, boo
         case cancel_reason::context:
             fail_read_for_context();
             co_return bytes{};
+        case cancel_reason::wake:
+            co_return bytes{}; // see gather
         case cancel_reason::shutdown:
         case cancel_reason::park:
             break; // gather reads what is there, then reports shutting_down

@@ -212,7 +212,10 @@ public:
 private:
     friend class loop;
     friend struct engine_access;
-    enum class cancel_reason : std::uint8_t { none, timeout, shutdown, park, context };
+    friend struct event_access;
+    // Why a read was woken: `wake` ends it early with an empty view and no error (the event
+    // handler adapter's wake(), lib/event_access.hpp).
+    enum class cancel_reason : std::uint8_t { none, timeout, shutdown, park, context, wake };
     struct deadline_state;
 
     // Waits until `want` bytes are buffered (or the stream ends: empty result) and returns the

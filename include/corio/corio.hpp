@@ -16,6 +16,7 @@
 #include <corio/engine.hpp>
 #include <corio/error.hpp>
 #include <corio/go.hpp>
+#include <corio/event_handler.hpp>
 #include <corio/logger.hpp>
 #include <corio/loop.hpp>
 #include <corio/offload.hpp>

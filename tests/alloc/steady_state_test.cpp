@@ -118,3 +118,26 @@ TEST_CASE("udp echo round trips allocate nothing on the loop thread in steady st
     engine.stop();
     engine.wait();
 }
+
+TEST_CASE("gnet-style echo through an event_handler allocates nothing in steady state") {
+    // corio-gnet-echo's handler, with a partial-frame pass (on_traffic leaving bytes
+    // buffered) so the wait for more than is buffered is counted too.
+    struct echo : corio::event_handler {
+        corio::action on_traffic(corio::event_conn& c) override {
+            if (c.inbound_buffered() < 2) return corio::action::none;
+            c.write(c.next(-1));
+            return corio::action::none;
+        }
+    } h;
+    corio::event_options opts;
+    opts.engine = test::test_options(1);
+    corio::event_engine ev(h, {"tcp://127.0.0.1:0"}, opts);
+    ev.start();
+    mark_loop_threads(ev.get_engine());
+    for (std::size_t size : {16u, 512u, 4096u}) {
+        CAPTURE(size);
+        test::client c(ev.listeners().at(0).port);
+        allocations_during(c, 500, size); // warm-up: coroutine frame caches, pool blocks
+        CHECK(allocations_during(c, 5000, size) == 0);
+    }
+}
