@@ -33,6 +33,7 @@ struct event_access {
             return;
         case reason::timeout:
         case reason::shutdown:
+        case reason::context:
         case reason::wake:
             return; // that read ends anyway (with its error, or woken)
         }

@@ -1,5 +1,6 @@
 // Loop threads and the per-loop connection list.
 #include <corio/connection.hpp>
+#include <corio/go/wait.hpp>
 #include <corio/loop.hpp>
 
 #include <pthread.h>
@@ -25,6 +26,50 @@ loop::~loop() {
     // A read suspended on its connection's read watch is held by the connection, not by a
     // pending operation: hand each back to the context, which destroys it with the rest.
     for (connection* c = first_; c; c = c->next_) c->read_waiter_.reset();
+    // Likewise coroutines woken but not yet resumed when the loop stopped.
+    for (detail::waiter* w = ready_head_; w;) {
+        detail::waiter* next = w->ready_next;
+        w->drop();
+        w = next;
+    }
+}
+
+// Bounded batches: after this many resumptions the loop's other work (I/O, posted jobs) runs
+// before the next batch, so ping-ponging coroutines cannot starve it.
+constexpr int ready_batch = 64;
+
+void loop::ready_push(detail::waiter& w) noexcept {
+    w.ready_next = nullptr;
+    if (ready_tail_)
+        ready_tail_->ready_next = &w;
+    else
+        ready_head_ = &w;
+    ready_tail_ = &w;
+    if (!ready_posted_) {
+        try {
+            boost::asio::post(context_, [this] { run_ready(); });
+            ready_posted_ = true;
+        } catch (...) {
+            // Out of memory: the next push (or batch) posts the job.
+        }
+    }
+}
+
+void loop::run_ready() {
+    for (int n = 0; n < ready_batch && ready_head_; ++n) {
+        detail::waiter* w = ready_head_;
+        ready_head_ = w->ready_next;
+        if (!ready_head_) ready_tail_ = nullptr;
+        w->resume_here(); // may queue more: they run in this batch, in order
+    }
+    ready_posted_ = false;
+    if (ready_head_) {
+        try {
+            boost::asio::post(context_, [this] { run_ready(); });
+            ready_posted_ = true;
+        } catch (...) {
+        }
+    }
 }
 
 void loop::start(std::optional<unsigned> cpu) {

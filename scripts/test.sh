@@ -154,7 +154,7 @@ fi
 # select, contexts, sync and go across loops); a data race report fails the run.
 if build build-tsan --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false \
   --target tests/go_tests; then
-  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 run_suite build-tsan go_tests
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:report_signal_unsafe=0 run_suite build-tsan go_tests
 else
   echo "!! ThreadSanitizer build failed"; failed=$((failed + 1))
 fi

@@ -24,7 +24,8 @@ class connection;
 class engine;
 namespace detail {
 struct go_entry;
-}
+class waiter;
+} // namespace detail
 
 class loop {
 public:
@@ -87,6 +88,14 @@ private:
     void defer_flush(std::shared_ptr<connection> c);
     void run_deferred_flushes();
 
+public:
+    /// The Go-style kit's ready queue (go/wait.hpp): coroutines woken on this loop's own
+    /// thread, resumed in order by one posted job per batch. Loop thread only.
+    void ready_push(detail::waiter& w) noexcept;
+
+private:
+    void run_ready();
+
     std::size_t index_;
     // The pool is declared before the context so it outlives connections whose coroutine
     // frames the context destroys at shutdown.
@@ -105,6 +114,9 @@ private:
     std::vector<std::shared_ptr<connection>> deferred_flushes_;
     std::vector<std::shared_ptr<connection>> flushing_;
     std::uint32_t sweep_generation_ = 0;
+    detail::waiter* ready_head_ = nullptr;
+    detail::waiter* ready_tail_ = nullptr;
+    bool ready_posted_ = false;
 };
 
 } // namespace corio

@@ -17,6 +17,10 @@
 #include <optional>
 #include <utility>
 
+namespace corio {
+class loop;
+}
+
 namespace corio::detail {
 
 /// What a suspended coroutine is resumed with (Asio's handler for `use_awaitable`).
@@ -54,6 +58,10 @@ public:
             notify_(*this);
             return;
         }
+        // Woken from its own loop's thread (a channel partner on the same loop): the loop's
+        // ready queue resumes it, many per posted job, instead of one post each (a post
+        // costs a reactor poll per hop in Asio's scheduler).
+        if (home_ && ready_on(home_, this)) return;
         resume_handler h = std::move(*handler_);
         handler_.reset();
         auto ex = boost::asio::get_associated_executor(h);
@@ -78,6 +86,7 @@ public:
         return asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
             [this, arm = std::move(arm), disarm = std::move(disarm)](resume_handler h) mutable {
                 auto slot = asio::get_associated_cancellation_slot(h);
+                home_ = loop_of(h);
                 handler_.emplace(std::move(h));
                 if (slot.is_connected()) {
                     slot_ = slot;
@@ -88,7 +97,26 @@ public:
             asio::use_awaitable);
     }
 
+    /// For the loop's ready queue (loop thread): resumes the coroutine here and now.
+    void resume_here() noexcept {
+        resume_handler h = std::move(*handler_);
+        handler_.reset();
+        slot_.clear();
+        std::move(h)();
+    }
+    /// For the loop's ready queue when the loop goes away with waiters queued: drops the
+    /// coroutine (its frames are destroyed through its executor, as Asio does).
+    void drop() noexcept { handler_.reset(); }
+    /// The loop's ready queue link (loop thread only).
+    waiter* ready_next = nullptr;
+
 private:
+    // The loop whose executor `h` resumes on, if the coroutine runs on a corio loop's own
+    // executor (not a strand or another executor on that thread); null otherwise.
+    static loop* loop_of(const resume_handler& h) noexcept;
+    // On `l`'s thread: queues w on l's ready queue (true); false off that thread.
+    static bool ready_on(loop* l, waiter* w) noexcept;
+
     template <class Disarm>
     struct cancel_handler {
         waiter* self;
@@ -106,6 +134,7 @@ private:
 
     std::atomic<int> winner_{open};
     void (*notify_)(waiter&) = nullptr;
+    loop* home_ = nullptr;
     std::optional<resume_handler> handler_;
     boost::asio::cancellation_slot slot_;
 };
