@@ -222,10 +222,12 @@ corio::task<> write_pump(std::shared_ptr<corio::connection> conn, corio::chan<st
                          corio::context ctx, corio::chan<std::monostate> done,
                          std::shared_ptr<counters> stats) {
     close_on_exit<std::monostate> signal_done{done};
+    bool stopping = false;
     for (;;) {
         std::optional<std::string> line;
         auto i = co_await corio::select(corio::case_recv(out, line), corio::case_done(ctx));
-        if (i == 1 || !line) break;
+        stopping = i == 1;
+        if (stopping || !line) break;
         bool ok = conn->write(*line);
         // Whatever else the hub has queued meanwhile leaves in the same flush.
         for (auto more = out.try_receive(); ok && more; more = out.try_receive())
@@ -240,7 +242,16 @@ corio::task<> write_pump(std::shared_ptr<corio::connection> conn, corio::chan<st
         auto failed = co_await conn->flush();
         if (failed) break;
     }
-    // A goodbye the hub queued just before the close (or the shutdown) still goes out.
+    if (stopping) {
+        // The hub says goodbye to every member once the root context is done and then closes
+        // the queues: give it a moment (it is gone if it never started).
+        for (;;) {
+            std::optional<std::string> last;
+            auto i = co_await corio::select(corio::case_recv(out, last), corio::case_timeout(1s));
+            if (i == 1 || !last) break;
+            conn->write(*last);
+        }
+    }
     while (auto more = out.try_receive()) conn->write(*more);
     co_await conn->close(); // bounded by close_timeout
 }
