@@ -5,6 +5,7 @@
 
 #include <corio/address.hpp>
 #include <corio/engine.hpp>
+#include <corio/go/context.hpp>
 
 #include "datagram_listener.hpp"
 #include "ticker_registry.hpp"
@@ -90,6 +91,8 @@ struct engine::state {
     std::atomic<phase> current{phase::idle};
     std::shared_ptr<detail::ticker_registry> tickers;
     std::shared_ptr<detail::worker_pool> workers;
+    // Canceled when stop() begins (engine::stop_context()).
+    std::pair<context, cancel_func> stop_ctx = with_cancel(context());
 
     state(engine& e, options o) : self(e), opts(std::move(o)) {}
 

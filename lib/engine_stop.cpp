@@ -166,9 +166,14 @@ asio::awaitable<void> engine::state::wait_for_tickers() {
             opts.shutdown_timeout.count());
 }
 
+context engine::stop_context() const {
+    return state_->stop_ctx.first;
+}
+
 void engine::stop() {
     auto& s = *state_;
     phase expected = phase::running;
+    s.stop_ctx.second(); // engine::stop_context(): first, so that handlers hear of it
     if (s.current.compare_exchange_strong(expected, phase::stopping)) {
         s.tickers->close(); // no tick starts once stop() has returned
         asio::co_spawn(s.control, s.graceful_stop(), asio::detached);

@@ -7,6 +7,7 @@
 #include <corio/balancer.hpp>
 #include <corio/connection.hpp>
 #include <corio/datagram.hpp>
+#include <corio/go/context.hpp>
 #include <corio/logger.hpp>
 #include <corio/loop.hpp>
 #include <corio/task.hpp>
@@ -137,6 +138,10 @@ public:
     /// Graceful stop, from any thread (handlers included): stop accepting, wake readers with
     /// errc::shutting_down, let handlers finish up to shutdown_timeout, close the rest.
     void stop();
+    /// A context canceled (errc::canceled) when the graceful stop begins, before handlers
+    /// are asked to end: handlers and corio::go coroutines select on it (case_done) or pass
+    /// it to reads and dials to wind down at once (Go's signal.NotifyContext). Any thread.
+    context stop_context() const;
     /// True between start() and the end of stop.
     bool running() const noexcept;
 

@@ -125,3 +125,27 @@ TEST_CASE("timers: time_ticker ticks at its period; stop and reset") {
         CHECK(t.c().len() <= 1);
     }());
 }
+
+TEST_CASE("engine: stop_context is canceled when the stop begins, before coroutines are") {
+    std::atomic<int> heard{0};
+    std::atomic<bool> aborted{false};
+    {
+        test::running_engine e(2);
+        CHECK_FALSE(e.engine.stop_context().is_done());
+        for (int i = 0; i < 4; ++i)
+            corio::go(e.loop(i % 2),
+                      [ctx = e.engine.stop_context(), &heard, &aborted]() -> corio::task<> {
+                          try {
+                              co_await ctx.wait();
+                              if (ctx.err() == corio::errc::canceled) ++heard;
+                          } catch (const boost::system::system_error&) {
+                              aborted =
+                                  true; // the engine's own cancellation came first: wrong order
+                          }
+                      });
+        std::this_thread::sleep_for(20ms);
+        CHECK(heard == 0);
+    }
+    CHECK(heard == 4);
+    CHECK_FALSE(aborted);
+}
