@@ -40,9 +40,8 @@ int main(int argc, char** argv) {
     flags.options.inbound_cap = std::size_t{64} << 10;
     try {
         chat::server chat(cfg);
-        // The hub starts once the loops run. The engine's stop (SIGINT, SIGTERM) reaches the
-        // hub through the handlers: their reads report errc::shutting_down, and the first to
-        // see it cancels the root context.
+        // The hub starts once the loops run. The engine's stop (SIGINT, SIGTERM) cancels the
+        // root context through engine.stop_context() (see chat::server::start).
         flags.options.on_boot = [&chat](corio::engine& e) { chat.start(e); };
         corio::engine engine(flags.options);
         for (const auto& address : flags.addresses)

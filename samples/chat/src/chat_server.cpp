@@ -276,6 +276,13 @@ server::server(config cfg)
 void server::start(corio::engine& engine) {
     hub_inputs in{join_, leave_, post_};
     corio::go(engine, "chat-hub", run_hub(std::move(in), ctx_, cfg_, stats_, &engine));
+    // Go's `go func() { <-stop.Done(); cancel() }()`: the engine's stop, as soon as it begins,
+    // cancels the root context (the handlers' shutting_down check stays as a second path).
+    corio::go(engine, "chat-stop",
+              [stop = engine.stop_context(), cancel = cancel_]() -> corio::task<> {
+                  co_await stop.wait();
+                  cancel();
+              });
 }
 
 corio::handler server::handler() {

@@ -76,8 +76,9 @@ public:
     /// the engine's run.
     corio::handler handler();
     /// Cancels the root context: the hub says goodbye to every member and ends, writers close
-    /// their connections, handlers return. Idempotent, any thread. The handlers call it
-    /// themselves once a read reports errc::shutting_down (the engine is stopping).
+    /// their connections, handlers return. Idempotent, any thread. The engine's stop calls it
+    /// (through engine.stop_context(), watched from start()), and so do handlers whose read
+    /// reports errc::shutting_down.
     void shutdown() noexcept { cancel_(); }
 
     const corio::context& root() const noexcept { return ctx_; }
