@@ -195,37 +195,30 @@ void event_conn::async_writev(std::vector<std::string> pieces, callback done) {
 // an open connection means the driver's frame, and this object in it, is alive: the driver
 // closes the connection before its frame goes (event_drive.cpp, close_guard).
 void event_conn::wake(callback done) {
-    if (udp_) {
-        post_result(udp_->owner(), std::move(done), event_errc::unsupported);
-        return;
-    }
-    auto self = conn_->shared_from_this();
-    corio::loop& l = self->owner();
-    l.post([self = std::move(self), me = this, done = std::move(done)]() mutable {
-        if (!self->is_open()) {
-            if (done) done(errc::closed);
-            return;
-        }
-        me->wake_pending_ = true;
-        if (done) me->wake_done_.push_back(std::move(done));
-        event_access::wake_read(*self);
-    });
+    post_control(std::move(done), &event_conn::wake_pending_, &event_conn::wake_done_);
 }
 
 void event_conn::close(callback done) {
+    post_control(std::move(done), &event_conn::close_requested_, &event_conn::close_done_);
+}
+
+// wake() and close(): on the loop, raise `flag`, keep `done` in `waiting` for the driver, and
+// end the pending read so that the driver looks at the flags.
+void event_conn::post_control(callback done, bool event_conn::*flag,
+                              std::vector<callback> event_conn::*waiting) {
     if (udp_) {
         post_result(udp_->owner(), std::move(done), event_errc::unsupported);
         return;
     }
     auto self = conn_->shared_from_this();
     corio::loop& l = self->owner();
-    l.post([self = std::move(self), me = this, done = std::move(done)]() mutable {
+    l.post([self = std::move(self), me = this, done = std::move(done), flag, waiting]() mutable {
         if (!self->is_open()) {
             if (done) done(errc::closed);
             return;
         }
-        me->close_requested_ = true;
-        if (done) me->close_done_.push_back(std::move(done));
+        me->*flag = true;
+        if (done) (me->*waiting).push_back(std::move(done));
         event_access::wake_read(*self);
     });
 }

@@ -255,6 +255,8 @@ private:
     const char* views_end_ = nullptr;
     std::string_view deferred_;
     // Set on the loop by wake() and close(); the driver delivers them (lib/event_drive.cpp).
+    void post_control(callback done, bool event_conn::*flag,
+                      std::vector<callback> event_conn::*waiting);
     std::vector<callback> wake_done_;
     std::vector<callback> close_done_;
     bool wake_pending_ = false;

@@ -26,6 +26,7 @@
 #include <corio/go/select.hpp>
 #include <corio/task.hpp>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/execution/context.hpp>
@@ -139,6 +140,15 @@ private:
     boost::asio::executor_work_guard<executor_type> work_;
 };
 
+/// The pool of the engine whose loop runs `ex`; std::logic_error if `ex` is not a loop's.
+inline worker_pool& pool_of_loop(const boost::asio::any_io_executor& ex) {
+    worker_pool* pool = find_pool(boost::asio::query(ex, boost::asio::execution::context));
+    if (!pool)
+        throw std::logic_error("corio::offload: the awaiting coroutine does not run on a corio "
+                               "loop; use corio::offload(engine, fn)");
+    return *pool;
+}
+
 template <class F>
 using offload_result_t = std::invoke_result_t<std::decay_t<F>&>;
 
@@ -178,12 +188,8 @@ task<offload_result_t<F>> offload_on(worker_pool& pool, F fn) {
 template <class F>
 task<detail::offload_result_t<F>> offload(F fn) {
     auto ex = co_await boost::asio::this_coro::executor;
-    detail::worker_pool* pool =
-        detail::find_pool(boost::asio::query(ex, boost::asio::execution::context));
-    if (!pool)
-        throw std::logic_error("corio::offload: the awaiting coroutine does not run on a corio "
-                               "loop; use corio::offload(engine, fn)");
-    co_return co_await detail::offload_on(*pool, std::move(fn));
+    auto& pool = detail::pool_of_loop(ex);
+    co_return co_await detail::offload_on(pool, std::move(fn));
 }
 
 /// As offload(fn), on the pool of `e`, from a coroutine on any executor (a loop or not); it
@@ -233,12 +239,8 @@ task<offload_result_t<F>> offload_with_context(worker_pool& pool, context ctx, F
 template <class F>
 task<detail::offload_result_t<F>> offload(context ctx, F fn) {
     auto ex = co_await boost::asio::this_coro::executor;
-    detail::worker_pool* pool =
-        detail::find_pool(boost::asio::query(ex, boost::asio::execution::context));
-    if (!pool)
-        throw std::logic_error("corio::offload: the awaiting coroutine does not run on a corio "
-                               "loop; use corio::offload(engine, fn)");
-    co_return co_await detail::offload_with_context(*pool, std::move(ctx), std::move(fn));
+    auto& pool = detail::pool_of_loop(ex);
+    co_return co_await detail::offload_with_context(pool, std::move(ctx), std::move(fn));
 }
 
 } // namespace corio

@@ -65,26 +65,12 @@ TEST_CASE("dial: refused, unresolvable and timed-out connects throw, naming the 
 
     // A listener whose accept queue is full drops further SYNs: the connect hangs until the
     // connect timeout.
-    int full = ::socket(AF_INET, SOCK_STREAM, 0);
-    sin.sin_port = 0;
-    REQUIRE(::bind(full, reinterpret_cast<sockaddr*>(&sin), sizeof sin) == 0);
-    REQUIRE(::listen(full, 0) == 0);
-    len = sizeof sin;
-    ::getsockname(full, reinterpret_cast<sockaddr*>(&sin), &len);
-    std::vector<int> fillers;
-    for (int i = 0; i < 4; ++i) {
-        int c = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        ::connect(c, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
-        fillers.push_back(c);
-    }
-    std::this_thread::sleep_for(50ms);
+    auto full = std::make_unique<test::unaccepting_listener>();
     corio::dial_options quick;
     quick.connect_timeout = 300ms;
     auto t0 = std::chrono::steady_clock::now();
     try {
-        test::run_on(
-            e, test::dial_round_trip(e, "tcp://127.0.0.1:" + std::to_string(ntohs(sin.sin_port)),
-                                     "x", quick));
+        test::run_on(e, test::dial_round_trip(e, full->url, "x", quick));
         FAIL("connect should time out");
     } catch (const std::system_error& ex) {
         CHECK(ex.code() == corio::errc::timed_out);
@@ -92,8 +78,7 @@ TEST_CASE("dial: refused, unresolvable and timed-out connects throw, naming the 
     auto took = std::chrono::steady_clock::now() - t0;
     CHECK(took >= 250ms);
     CHECK(took < 5s);
-    for (int c : fillers) ::close(c);
-    ::close(full);
+    full.reset();
     CHECK(test::eventually([&] { return e.count_connections() == 0; }));
     e.stop();
     e.wait();

@@ -108,23 +108,8 @@ TEST_CASE("context: a flush waiting on a reader that does not read returns at th
 TEST_CASE("context: dial gives up on a listener that never accepts") {
     corio::engine e(test::test_options(2));
     e.start();
-    // A listener whose accept queue is full drops further SYNs: a connect hangs.
-    int full = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in sin{};
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(full, reinterpret_cast<sockaddr*>(&sin), sizeof sin) == 0);
-    REQUIRE(::listen(full, 0) == 0);
-    socklen_t len = sizeof sin;
-    ::getsockname(full, reinterpret_cast<sockaddr*>(&sin), &len);
-    std::vector<int> fillers;
-    for (int i = 0; i < 4; ++i) {
-        int c = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        ::connect(c, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
-        fillers.push_back(c);
-    }
-    std::this_thread::sleep_for(50ms);
-    std::string url = "tcp://127.0.0.1:" + std::to_string(ntohs(sin.sin_port));
+    test::unaccepting_listener full; // a connect to it hangs
+    std::string url = full.url;
 
     auto attempt = [&](corio::context ctx) {
         std::promise<std::error_code> outcome;
@@ -162,8 +147,6 @@ TEST_CASE("context: dial gives up on a listener that never accepts") {
     CHECK(took2 >= 60ms);
     CHECK(took2 < 3s);
     cancel_time();
-    for (int c : fillers) ::close(c);
-    ::close(full);
     CHECK(test::eventually([&] { return e.count_connections() == 0; }));
     e.stop();
     e.wait();

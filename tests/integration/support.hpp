@@ -338,6 +338,40 @@ private:
 };
 
 /// A port the kernel picked, free again (for a child process to bind).
+/// A listener on 127.0.0.1 whose accept queue is full: the kernel drops further SYNs, so a
+/// connect to `url` hangs (until the connector's own timeout). Never an unroutable address.
+struct unaccepting_listener {
+    int fd = -1;
+    std::vector<int> fillers;
+    std::string url;
+    std::uint16_t port = 0;
+
+    unaccepting_listener() {
+        fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in sin{};
+        sin.sin_family = AF_INET;
+        sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0 || ::listen(fd, 0) != 0)
+            throw std::runtime_error("unaccepting_listener: bind/listen failed");
+        socklen_t len = sizeof sin;
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len);
+        for (int i = 0; i < 4; ++i) {
+            int c = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+            ::connect(c, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+            fillers.push_back(c);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50)); // let the queue fill
+        port = ntohs(sin.sin_port);
+        url = "tcp://127.0.0.1:" + std::to_string(port);
+    }
+    ~unaccepting_listener() {
+        for (int c : fillers) ::close(c);
+        ::close(fd);
+    }
+    unaccepting_listener(const unaccepting_listener&) = delete;
+    unaccepting_listener& operator=(const unaccepting_listener&) = delete;
+};
+
 inline std::uint16_t free_port() {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in sin{};
