@@ -96,7 +96,7 @@ void engine::start() {
         for (auto* lp : s.loop_list) {
             std::optional<unsigned> cpu;
             if (s.opts.pin_loops) cpu = static_cast<unsigned>(lp->index() % cores);
-            engine_access::start(*lp, cpu);
+            engine_access::start(*lp, cpu, s.opts.idle_spin);
             s.start_sweeper(*lp);
         }
         s.control_work.emplace(s.control.get_executor());

@@ -16,7 +16,9 @@ struct engine_access {
     static std::atomic<std::size_t>& goroutines(loop& l) noexcept { return l.goroutines_; }
     static detail::go_entry*& go_list(loop& l) noexcept { return l.go_first_; }
     static void set_engine(loop& l, engine& e) noexcept { l.engine_ = &e; }
-    static void start(loop& l, std::optional<unsigned> cpu) { l.start(cpu); }
+    static void start(loop& l, std::optional<unsigned> cpu, std::chrono::microseconds idle_spin) {
+        l.start(cpu, idle_spin);
+    }
     static void stop(loop& l) noexcept { l.stop(); }
     static void join(loop& l) noexcept { l.join(); }
     static void attach(loop& l, connection& c) noexcept { l.attach(c); }

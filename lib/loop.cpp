@@ -72,9 +72,9 @@ void loop::run_ready() {
     }
 }
 
-void loop::start(std::optional<unsigned> cpu) {
+void loop::start(std::optional<unsigned> cpu, std::chrono::microseconds idle_spin) {
     work_.emplace(context_.get_executor());
-    thread_ = std::thread([this, cpu] {
+    thread_ = std::thread([this, cpu, idle_spin] {
         if (cpu) {
             cpu_set_t set;
             CPU_ZERO(&set);
@@ -84,9 +84,25 @@ void loop::start(std::optional<unsigned> cpu) {
         std::string name = "corio-loop-" + std::to_string(index_);
         ::pthread_setname_np(::pthread_self(), name.substr(0, 15).c_str());
         this_thread_loop = this;
-        context_.run();
+        if (idle_spin.count() > 0)
+            run_spinning(idle_spin);
+        else
+            context_.run();
         this_thread_loop = nullptr;
     });
+}
+
+// options::idle_spin: run what is ready; once nothing is, poll for up to `idle_spin` (work
+// that arrives meanwhile starts the window again) before blocking for the next handler.
+void loop::run_spinning(std::chrono::microseconds idle_spin) {
+    using clock = std::chrono::steady_clock;
+    while (!context_.stopped()) {
+        auto until = clock::now() + idle_spin;
+        while (clock::now() < until && !context_.stopped()) {
+            if (context_.poll() > 0) until = clock::now() + idle_spin;
+        }
+        if (context_.stopped() || context_.run_one() == 0) break;
+    }
 }
 
 void loop::stop() noexcept {

@@ -54,14 +54,15 @@ struct settings {
     std::string mode = "alive";
     std::size_t loops = 1;
     std::uint64_t yield_every = 0;
+    std::uint64_t idle_spin_us = 0; // options::idle_spin
 };
 
 [[noreturn]] void usage(const char* why) {
     std::fprintf(stderr,
                  "go_bench: %s\n"
-                 "usage: go_bench pingpong-one|pingpong-two [--n N]\n"
+                 "usage: go_bench pingpong-one|pingpong-two [--n N] [--idle-spin-us US]\n"
                  "       go_bench spawn [--n N] [--mode alive|finish] [--loops L]"
-                 " [--yield-every K]\n",
+                 " [--yield-every K] [--idle-spin-us US]\n",
                  why);
     std::exit(2);
 }
@@ -82,6 +83,8 @@ settings parse(int argc, char** argv) {
             s.loops = std::strtoull(value, nullptr, 10);
         else if (flag == "--yield-every")
             s.yield_every = std::strtoull(value, nullptr, 10);
+        else if (flag == "--idle-spin-us")
+            s.idle_spin_us = std::strtoull(value, nullptr, 10);
         else
             usage("unknown flag");
     }
@@ -91,9 +94,10 @@ settings parse(int argc, char** argv) {
     return s;
 }
 
-corio::options engine_options(std::size_t loops) {
+corio::options engine_options(std::size_t loops, const settings& s) {
     corio::options o;
     o.loops = loops;
+    o.idle_spin = std::chrono::microseconds(s.idle_spin_us);
     o.handle_signals = false;
     // Warnings and errors only: a benchmark's stderr should stay quiet.
     o.logger = [](corio::log_level level, std::string_view line) {
@@ -143,7 +147,7 @@ corio::task<> pong(corio::chan<int> in, corio::chan<int> out) {
 }
 
 int run_pingpong(const settings& s, std::size_t loops) {
-    corio::engine e(engine_options(loops));
+    corio::engine e(engine_options(loops, s));
     e.start();
     corio::chan<int> there(0), back(0);
     pingpong_result r;
@@ -222,7 +226,7 @@ corio::task<> spawner(corio::engine& e, const settings& s, spawn_shared& sh, spa
 }
 
 int run_spawn(const settings& s) {
-    corio::engine e(engine_options(s.loops));
+    corio::engine e(engine_options(s.loops, s));
     e.start();
     spawn_shared sh;
     spawn_result r;

@@ -8,6 +8,7 @@
 #   CASES   subset of "pingpong-1 pingpong-2 spawn-alive-1 spawn-alive-2 spawn-finish-1
 #           spawn-finish-2" (default: all; -1 one thread, -2 two)
 #   SPAWN_YIELD  the spawner yields every K spawns (0, the default: never)
+#   IDLE_SPIN  corio's options::idle_spin in µs (0, the default: loops sleep at once)
 #   ONE_CPU core for the one-thread cases (default 0)   TWO_CPUS cores for the two-thread cases
 #           (default 0,1)   TIMEOUT seconds before a run counts as hung (default 600)
 #   BUILD   meson build dir for perf/go_bench (default ../build)   GO (default go)   OUT (perf/out)
@@ -22,6 +23,7 @@ SPAWN_N=${SPAWN_N:-1000000}
 REPEAT=${REPEAT:-3}
 CASES=${CASES:-}
 SPAWN_YIELD=${SPAWN_YIELD:-0}
+IDLE_SPIN=${IDLE_SPIN:-0}
 ONE_CPU=${ONE_CPU:-0}
 TWO_CPUS=${TWO_CPUS:-0,1}
 TIMEOUT=${TIMEOUT:-600}
@@ -91,6 +93,7 @@ command_of() {
         pingpong-*)
             if [[ $impl == corio ]]; then
                 if ((t == 1)); then CMD=("$CORIO" pingpong-one --n "$N"); else CMD=("$CORIO" pingpong-two --n "$N"); fi
+                CMD+=(--idle-spin-us "$IDLE_SPIN")
             else
                 CMD=(env GOMAXPROCS="$t" "$GOBENCH" pingpong -n "$N")
                 [[ $impl == go-locked ]] && CMD+=(-lock)
@@ -100,7 +103,8 @@ command_of() {
             mode=${c#spawn-}
             mode=${mode%-*}
             if [[ $impl == corio ]]; then
-                CMD=("$CORIO" spawn --n "$SPAWN_N" --mode "$mode" --loops "$t" --yield-every "$SPAWN_YIELD")
+                CMD=("$CORIO" spawn --n "$SPAWN_N" --mode "$mode" --loops "$t" --yield-every "$SPAWN_YIELD"
+                     --idle-spin-us "$IDLE_SPIN")
             else
                 CMD=(env GOMAXPROCS="$t" "$GOBENCH" spawn -n "$SPAWN_N" -mode "$mode" -yield-every "$SPAWN_YIELD")
             fi

@@ -82,6 +82,12 @@ struct options {
     std::size_t max_datagram_size = 65507;
     /// Pin loop i to core i (mod cores).
     bool pin_loops = false;
+    /// How long a loop that has run out of work keeps polling before it sleeps in the kernel
+    /// (Go's spinning threads); 0 (the default) sleeps at once. A wake from another loop or
+    /// thread (a channel send to a coroutine there, a post) that comes within this window costs
+    /// no kernel wake-up, which on this kind of VM is tens of microseconds; the price is CPU
+    /// spent polling while idle, up to this long after each burst of work.
+    std::chrono::microseconds idle_spin{0};
     /// Stop gracefully on SIGINT and SIGTERM while running.
     bool handle_signals = true;
     /// Worker threads for corio::offload (started on its first call, joined when the engine

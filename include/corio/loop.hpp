@@ -12,6 +12,7 @@
 #include <boost/asio/post.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -79,7 +80,8 @@ private:
     friend class engine;
     friend struct engine_access;
 
-    void start(std::optional<unsigned> cpu);
+    void start(std::optional<unsigned> cpu, std::chrono::microseconds idle_spin);
+    void run_spinning(std::chrono::microseconds idle_spin);
     void stop() noexcept;
     void join() noexcept;
     void attach(connection& c) noexcept;

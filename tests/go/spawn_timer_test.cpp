@@ -149,3 +149,28 @@ TEST_CASE("engine: stop_context is canceled when the stop begins, before corouti
     CHECK(heard == 4);
     CHECK_FALSE(aborted);
 }
+
+TEST_CASE("engine: loops with idle_spin serve cross-loop channels and stop promptly") {
+    auto o = test::go_options(2);
+    o.idle_spin = std::chrono::microseconds(200);
+    auto t0 = std::chrono::steady_clock::now();
+    {
+        test::running_engine e(o);
+        corio::chan<int> ping(0), pong(0);
+        corio::go(e.loop(1), [ping, pong]() -> corio::task<> {
+            while (auto v = co_await ping.receive()) co_await pong.send(*v + 1);
+        });
+        int got = test::run_on(
+            e.loop(0), [](corio::chan<int> ping, corio::chan<int> pong) -> corio::task<int> {
+                int v = 0;
+                for (int i = 0; i < 2000; ++i) {
+                    co_await ping.send(v);
+                    v = *co_await pong.receive();
+                }
+                ping.close();
+                co_return v;
+            }(ping, pong));
+        CHECK(got == 2000);
+    }
+    CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+}
