@@ -329,12 +329,18 @@ corio::task<> server::serve(corio::connection& conn) {
             going = co_await send_or_done(post_, std::move(say), ctx_);
         }
     }
-    // The engine is stopping: the root context goes, and with it the hub and every writer.
-    if (conn.error() == corio::errc::shutting_down) shutdown();
-    // Go's `h.unregister <- c`: the hub closes our queue, so the writer ends. Once the root
-    // context is done there is no hub to tell, and the writer ends by itself.
-    bool told = co_await send_or_done(leave_, me->id, ctx_);
-    (void)told;
+    if (conn.error() == corio::errc::shutting_down || ctx_.is_done()) {
+        // The engine is stopping: the root context goes, and with it the hub (which says
+        // goodbye to every member still listed and closes their queues) and every writer.
+        // No leave: a leave could reach the hub before the root's done and take this member
+        // off the list without its goodbye (select picks among ready cases at random).
+        shutdown();
+    } else {
+        // Go's `h.unregister <- c`: the hub closes our queue, so the writer ends. Once the
+        // root context is done there is no hub to tell, and the writer ends by itself.
+        bool told = co_await send_or_done(leave_, me->id, ctx_);
+        (void)told;
+    }
     auto writer_ended = co_await writer_done.receive(); // nothing: closed by the writer
     (void)writer_ended;
 }
