@@ -1,21 +1,9 @@
 // The family tables as one, and lookup by name for COMMAND (commands/command_info.cpp).
 #include "docs.hpp"
 
+#include "../../ascii.hpp"
+
 namespace corio_redis::docs {
-namespace {
-
-bool same_name(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
-
-} // namespace
 
 const std::vector<const command_doc*>& all_commands() {
     static const std::vector<const command_doc*> all = [] {
@@ -35,7 +23,7 @@ const std::vector<const command_doc*>& all_commands() {
 const command_doc* find_subcommand(const command_doc& container, std::string_view sub) {
     for (const auto& s : container.subcommands) {
         std::string_view own = s.name.substr(container.name.size() + 1); // after "name|"
-        if (same_name(own, sub)) return &s;
+        if (iequals(own, sub)) return &s;
     }
     return nullptr;
 }
@@ -51,7 +39,7 @@ const command_doc* find(std::string_view name) {
         if (sub.find('|') != std::string_view::npos) return nullptr;
     }
     for (const command_doc* d : all_commands()) {
-        if (!same_name(d->name, top)) continue;
+        if (!iequals(d->name, top)) continue;
         return has_sub ? find_subcommand(*d, sub) : d;
     }
     return nullptr;
